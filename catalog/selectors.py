@@ -1,0 +1,66 @@
+"""Read queries for the storefront. Every listing goes through ``with_listing_data`` so that the
+number of SQL queries does not grow with the number of products shown."""
+
+from django.db.models import Prefetch, QuerySet
+from wagtail.images import get_image_model
+
+from .models import OcopCertification, ProductImage, ProductPage, ProductVariant
+
+# Rendition specs used by templates; prefetched together with the images.
+CARD_IMAGE = "fill-480x480|format-webp"
+DETAIL_IMAGE = "fill-900x900|format-webp"
+THUMB_IMAGE = "fill-120x120|format-webp"
+RENDITION_SPECS = (CARD_IMAGE, DETAIL_IMAGE, THUMB_IMAGE)
+
+
+def _renditions_prefetch(lookup: str) -> Prefetch:
+    rendition_model = get_image_model().get_rendition_model()
+    return Prefetch(
+        lookup, queryset=rendition_model.objects.filter(filter_spec__in=RENDITION_SPECS)
+    )
+
+
+def with_listing_data(queryset: QuerySet[ProductPage]) -> QuerySet[ProductPage]:
+    return queryset.select_related("cooperative", "category").prefetch_related(
+        Prefetch(
+            "variants",
+            queryset=ProductVariant.objects.select_related("stock").order_by("sort_order", "pk"),
+        ),
+        Prefetch("certifications", queryset=OcopCertification.objects.all()),
+        Prefetch(
+            "gallery_images",
+            queryset=ProductImage.objects.select_related("image").order_by("sort_order", "pk"),
+        ),
+        _renditions_prefetch("gallery_images__image__renditions"),
+    )
+
+
+def live_products() -> QuerySet[ProductPage]:
+    return ProductPage.objects.live().public().filter(cooperative__status="approved")
+
+
+def product_cards(queryset: QuerySet[ProductPage] | None = None) -> QuerySet[ProductPage]:
+    """Live products of approved cooperatives, with everything a product card shows."""
+    qs = live_products() if queryset is None else queryset
+    return with_listing_data(qs).order_by("-is_featured", "title")
+
+
+def product_detail(*, page_id: int) -> ProductPage | None:
+    return with_listing_data(ProductPage.objects.filter(pk=page_id)).first()
+
+
+def featured_products(limit: int = 8) -> list[ProductPage]:
+    return list(product_cards(live_products().filter(is_featured=True))[:limit])
+
+
+def star_spotlight(limit: int = 4) -> list[ProductPage]:
+    """Products holding a valid OCOP certification, best stars first."""
+    from django.utils import timezone
+
+    today = timezone.localdate()
+    certified = live_products().filter(
+        certifications__issued_on__lte=today, certifications__expires_on__gt=today
+    )
+    products = list(product_cards(certified.distinct())[: limit * 3])
+    products.sort(key=lambda p: -(p.current_certification.stars if p.current_certification else 0))
+    return products[:limit]

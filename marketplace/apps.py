@@ -1,0 +1,18 @@
+from django.apps import AppConfig
+from django.db.models.signals import post_migrate
+from django.utils.translation import gettext_lazy as _
+
+
+def _ensure_role_groups(sender, **kwargs) -> None:
+    from .roles import ensure_role_groups
+
+    ensure_role_groups()
+
+
+class MarketplaceConfig(AppConfig):
+    name = "marketplace"
+    verbose_name = _("Marketplace")
+
+    def ready(self) -> None:
+        # Permissions exist only after migrate has run, so role groups are completed then.
+        post_migrate.connect(_ensure_role_groups, dispatch_uid="marketplace.ensure_role_groups")

@@ -1,0 +1,158 @@
+"""Marketplace core: users, cooperatives (sellers), memberships and roles.
+
+This app depends on no other project app; catalog, traceability, orders and cms build on it.
+"""
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
+from django.core.validators import RegexValidator
+from django.db import models
+from django.utils.translation import gettext_lazy as _
+
+from .locations import UnknownLocation, get_province, get_ward, province_choices
+
+phone_validator = RegexValidator(
+    r"^(\+84|0)[0-9]{9,10}$", _("Enter a Vietnamese phone number, e.g. 0912345678.")
+)
+
+
+class User(AbstractUser):
+    """Every person: shoppers, cooperative members, inspectors and operators."""
+
+    phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[phone_validator])
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+
+    def is_member_of(self, cooperative: "Cooperative") -> bool:
+        return self.memberships.filter(cooperative=cooperative).exists()
+
+
+class Role(models.TextChoices):
+    """Province-wide roles, held as Django groups (see ``roles.py``)."""
+
+    OPERATOR = "operator", _("Operator (province OCOP office)")
+    INSPECTOR = "inspector", _("Inspector")
+
+
+class Cooperative(models.Model):
+    """A seller: a cooperative (HTX) or a household business producing OCOP goods."""
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Pending approval")
+        APPROVED = "approved", _("Approved")
+        SUSPENDED = "suspended", _("Suspended")
+
+    name = models.CharField(_("name"), max_length=200)
+    slug = models.SlugField(_("slug"), max_length=100, unique=True)
+    registration_number = models.CharField(
+        _("registration number"),
+        max_length=20,
+        unique=True,
+        validators=[RegexValidator(r"^[0-9]{10}(-[0-9]{3})?$", _("10 digits, e.g. 4600123456."))],
+        help_text=_("Business registration number of the cooperative (HTX)."),
+    )
+    province_code = models.PositiveSmallIntegerField(_("province"), choices=province_choices)
+    ward_code = models.PositiveIntegerField(
+        _("commune / ward code"),
+        help_text=_("Code of the commune or ward (two-tier units since July 2025)."),
+    )
+    address_line = models.CharField(_("address"), max_length=255, blank=True)
+    old_place_name = models.CharField(
+        _("former place name"),
+        max_length=255,
+        blank=True,
+        help_text=_("Name before the 2025 merger, as the stories use it."),
+    )
+    contact_name = models.CharField(_("contact person"), max_length=120, blank=True)
+    phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[phone_validator])
+    email = models.EmailField(_("e-mail"), blank=True)
+    founded_year = models.PositiveSmallIntegerField(_("founded in"), null=True, blank=True)
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    group = models.OneToOneField(
+        Group,
+        verbose_name=_("admin group"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="cooperative",
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("cooperative")
+        verbose_name_plural = _("cooperatives")
+        ordering = ["name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def clean(self) -> None:
+        super().clean()
+        if self.province_code is None or self.ward_code is None:
+            return
+        try:
+            get_province(self.province_code)
+        except UnknownLocation:
+            raise ValidationError({"province_code": _("Unknown province.")}) from None
+        try:
+            ward = get_ward(self.ward_code)
+        except UnknownLocation:
+            raise ValidationError(
+                {"ward_code": _("Unknown commune/ward code %(code)s.") % {"code": self.ward_code}}
+            ) from None
+        if ward.province_code.value != self.province_code:
+            raise ValidationError(
+                {"ward_code": _("%(ward)s is not in the chosen province.") % {"ward": ward.name}}
+            )
+
+    @property
+    def is_approved(self) -> bool:
+        return self.status == self.Status.APPROVED
+
+    @property
+    def province_name(self) -> str:
+        return get_province(self.province_code).name
+
+    @property
+    def ward_name(self) -> str:
+        return get_ward(self.ward_code).name
+
+    @property
+    def location_label(self) -> str:
+        """``Xã La Bằng, Thái Nguyên``"""
+        return f"{self.ward_name}, {self.province_name}"
+
+
+class Membership(models.Model):
+    """A user's place in a cooperative; owners manage members, staff manage listings."""
+
+    class Role(models.TextChoices):
+        OWNER = "owner", _("Owner")
+        STAFF = "staff", _("Staff")
+
+    user = models.ForeignKey(
+        User, verbose_name=_("user"), on_delete=models.CASCADE, related_name="memberships"
+    )
+    cooperative = models.ForeignKey(
+        Cooperative,
+        verbose_name=_("cooperative"),
+        on_delete=models.CASCADE,
+        related_name="memberships",
+    )
+    role = models.CharField(_("role"), max_length=16, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+        constraints = [
+            models.UniqueConstraint(fields=["user", "cooperative"], name="unique_membership")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.cooperative} ({self.get_role_display()})"

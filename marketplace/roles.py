@@ -1,0 +1,59 @@
+"""Province-wide roles are Django groups; a cooperative's members share one group per cooperative.
+
+Group permissions are model permissions named by app label, so this module imports no
+other project app.
+"""
+
+from django.contrib.auth.models import Group, Permission
+from django.db import transaction
+
+OPERATORS_GROUP = "Operators"
+INSPECTORS_GROUP = "Inspectors"
+
+# Apps whose every model permission an operator holds.
+OPERATOR_APPS = ("marketplace", "catalog", "traceability", "orders", "cms")
+# Model permissions every cooperative member holds (object-level limits come from page
+# permissions on the cooperative's own subtree and from filtered viewsets).
+COOPERATIVE_PERMISSIONS = (
+    ("wagtailadmin", "access_admin"),
+    ("catalog", "view_stock"),
+    ("catalog", "change_stock"),
+    ("catalog", "view_ocopcertification"),
+)
+INSPECTOR_PERMISSIONS = (("wagtailadmin", "access_admin"),)
+
+
+def _permissions(pairs) -> list[Permission]:
+    found = []
+    for app_label, codename in pairs:
+        perm = Permission.objects.filter(
+            content_type__app_label=app_label, codename=codename
+        ).first()
+        if perm is not None:
+            found.append(perm)
+    return found
+
+
+@transaction.atomic
+def ensure_role_groups() -> dict[str, Group]:
+    """Create (or complete) the operator and inspector groups. Idempotent."""
+    operators, _ = Group.objects.get_or_create(name=OPERATORS_GROUP)
+    operators.permissions.add(
+        *Permission.objects.filter(content_type__app_label__in=OPERATOR_APPS),
+        *_permissions([("wagtailadmin", "access_admin")]),
+        *Permission.objects.filter(
+            content_type__app_label__in=("wagtailimages", "wagtaildocs", "wagtailcore")
+        ),
+    )
+    inspectors, _ = Group.objects.get_or_create(name=INSPECTORS_GROUP)
+    inspectors.permissions.add(*_permissions(INSPECTOR_PERMISSIONS))
+    inspectors.permissions.add(
+        *Permission.objects.filter(
+            content_type__app_label="traceability", codename__startswith="view_"
+        )
+    )
+    return {OPERATORS_GROUP: operators, INSPECTORS_GROUP: inspectors}
+
+
+def cooperative_permissions() -> list[Permission]:
+    return _permissions(COOPERATIVE_PERMISSIONS)

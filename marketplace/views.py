@@ -1,0 +1,81 @@
+"""Operational endpoints."""
+
+import logging
+import uuid
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import connection
+from django.http import JsonResponse
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_GET
+
+logger = logging.getLogger(__name__)
+
+
+def _check_database() -> dict:
+    try:
+        with connection.cursor() as cursor:
+            cursor.execute("SELECT 1")
+            cursor.fetchone()
+        return {"status": "ok", "vendor": connection.vendor}
+    except Exception as exc:  # any driver error means "down"
+        logger.warning("healthz: database check failed: %s", exc)
+        return {"status": "error", "vendor": connection.vendor, "error": exc.__class__.__name__}
+
+
+def _check_cache() -> dict:
+    key = f"healthz:{uuid.uuid4().hex}"
+    backend = settings.CACHES["default"]["BACKEND"].rsplit(".", 1)[-1]
+    try:
+        cache.set(key, "1", 5)
+        ok = cache.get(key) == "1"
+        cache.delete(key)
+        return {"status": "ok" if ok else "error", "backend": backend}
+    except Exception as exc:
+        logger.warning("healthz: cache check failed: %s", exc)
+        return {"status": "error", "backend": backend, "error": exc.__class__.__name__}
+
+
+def _check_queue() -> dict:
+    from marketplace.celery import app
+
+    if app.conf.task_always_eager:
+        return {"status": "ok", "mode": "eager"}
+    try:
+        with app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=1, timeout=2)
+        return {"status": "ok", "mode": "broker"}
+    except Exception as exc:
+        logger.warning("healthz: broker check failed: %s", exc)
+        return {"status": "error", "mode": "broker", "error": exc.__class__.__name__}
+
+
+def _check_search() -> dict:
+    from django.utils.module_loading import import_string
+
+    if not settings.ELASTICSEARCH_URL:
+        return {"status": "ok", "backend": "database"}
+    try:
+        ping = import_string("catalog.search.elasticsearch_ping")
+        return {"status": "ok" if ping() else "error", "backend": "elasticsearch"}
+    except Exception as exc:
+        return {"status": "error", "backend": "elasticsearch", "error": exc.__class__.__name__}
+
+
+@never_cache
+@require_GET
+def healthz(request):
+    """JSON status of database, cache, task queue and search; 503 when the database is down."""
+    checks = {
+        "database": _check_database(),
+        "cache": _check_cache(),
+        "queue": _check_queue(),
+        "search": _check_search(),
+    }
+    healthy = all(c["status"] == "ok" for c in checks.values())
+    status = "ok" if healthy else "degraded"
+    http_status = 200
+    if checks["database"]["status"] != "ok":
+        status, http_status = "down", 503
+    return JsonResponse({"status": status, "checks": checks}, status=http_status)

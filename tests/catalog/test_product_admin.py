@@ -1,0 +1,119 @@
+"""Cooperatives edit listings in the Wagtail admin: bad input is a form error, nothing half-saved."""
+
+import pytest
+from django.urls import reverse
+from wagtail.test.utils.form_data import inline_formset, nested_form_data, rich_text
+
+from catalog.models import ProductPage, ProductVariant, Stock
+from cms.services import cooperative_page_grant
+from marketplace.services import membership_add
+
+from ..factories import UserFactory, add_cooperative_page, add_product, make_image, next_gtin
+
+pytestmark = pytest.mark.django_db
+
+
+def product_form(tree, image, **variant):
+    row = {
+        "unit_label": "Túi 200 g",
+        "sku": "LB-TEST-200",
+        "gtin": next_gtin(),
+        "net_weight_g": "200",
+        "price": "250000",
+        "compare_at_price": "",
+        "is_active": "on",
+    }
+    row.update(variant)
+    return nested_form_data(
+        {
+            "title": "Chè đinh La Bằng",
+            "slug": "che-dinh-la-bang",
+            "category": tree.category.pk,
+            "short_description": "Chè đinh hái một tôm",
+            "story": rich_text("<p>Hái sớm.</p>"),
+            "gallery_images": inline_formset([{"image": image.pk, "caption": ""}]),
+            "variants": inline_formset([row]),
+            "origin_ward_code": "",
+            "harvest_start_month": "",
+            "harvest_end_month": "",
+            "preorder_opens": "",
+            "preorder_closes": "",
+        }
+    )
+
+
+def add_url(parent):
+    return reverse("wagtailadmin_pages:add", args=("catalog", "productpage", parent.pk))
+
+
+def test_valid_product_is_saved_with_stock_and_cooperative(admin_client, tree):
+    response = admin_client.post(add_url(tree.coop_page), product_form(tree, make_image()))
+    assert response.status_code == 302, response.content.decode()[:2000]
+    page = ProductPage.objects.get(slug="che-dinh-la-bang")
+    assert page.cooperative == tree.cooperative
+    # A draft keeps variants in its revision; publishing writes them with a stock row each.
+    page.get_latest_revision().publish()
+    variant = ProductVariant.objects.get(sku="LB-TEST-200")
+    assert Stock.objects.get(variant=variant).on_hand == 0
+
+
+def test_gtin_with_a_wrong_check_digit_is_a_form_error(admin_client, tree):
+    good = next_gtin()
+    bad = good[:-1] + str((int(good[-1]) + 1) % 10)
+    response = admin_client.post(
+        add_url(tree.coop_page), product_form(tree, make_image(), gtin=bad)
+    )
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "Invalid GTIN" in html or "GTIN không hợp lệ" in html
+    assert not ProductPage.objects.filter(slug="che-dinh-la-bang").exists()
+
+
+def test_duplicate_sku_is_a_form_error(admin_client, tree):
+    existing = add_product(tree.coop_page)
+    sku = existing.variants.first().sku
+    response = admin_client.post(add_url(tree.coop_page), product_form(tree, make_image(), sku=sku))
+    assert response.status_code == 200
+    assert not ProductPage.objects.filter(slug="che-dinh-la-bang").exists()
+    assert ProductVariant.objects.filter(sku=sku).count() == 1
+
+
+def test_negative_price_is_a_form_error(admin_client, tree):
+    response = admin_client.post(
+        add_url(tree.coop_page), product_form(tree, make_image(), price="-1000")
+    )
+    assert response.status_code == 200
+    assert not ProductPage.objects.filter(slug="che-dinh-la-bang").exists()
+
+
+def test_compare_at_price_must_be_higher(admin_client, tree):
+    response = admin_client.post(
+        add_url(tree.coop_page), product_form(tree, make_image(), compare_at_price="100000")
+    )
+    assert response.status_code == 200
+    assert not ProductPage.objects.filter(slug="che-dinh-la-bang").exists()
+
+
+def test_product_cannot_be_created_outside_a_cooperative(admin_client, tree):
+    assert not ProductPage.can_create_at(tree.home)
+    assert not ProductPage.can_create_at(tree.category_page)
+    assert ProductPage.can_create_at(tree.coop_page)
+    response = admin_client.post(add_url(tree.home), product_form(tree, make_image()))
+    assert response.status_code in (302, 403)
+    assert not ProductPage.objects.filter(slug="che-dinh-la-bang").exists()
+
+
+def test_cooperative_member_edits_only_its_own_subtree(client, tree):
+    other = add_cooperative_page(tree.index)
+    member = UserFactory(username="lb-staff")
+    membership_add(user=member, cooperative=tree.cooperative, role="staff")
+    cooperative_page_grant(page=tree.coop_page)
+    cooperative_page_grant(page=other)
+    client.force_login(member)
+    image = make_image()
+    own = client.post(add_url(tree.coop_page), product_form(tree, image))
+    assert own.status_code == 302
+    assert ProductPage.objects.child_of(tree.coop_page).filter(slug="che-dinh-la-bang").exists()
+    foreign = client.post(add_url(other), product_form(tree, image, sku="LB-OTHER-1"))
+    assert foreign.status_code in (302, 403)
+    assert not ProductPage.objects.child_of(other).exists()

@@ -1,0 +1,45 @@
+from types import SimpleNamespace
+
+import pytest
+from django.conf import settings
+
+from cms.models import CooperativeIndexPage
+
+from .factories import CategoryFactory, add_category_page, add_cooperative_page, build_home
+
+
+@pytest.fixture(autouse=True)
+def _media_root(settings, tmp_path):
+    settings.MEDIA_ROOT = tmp_path / "media"
+
+
+@pytest.fixture(autouse=True)
+def _clear_cache():
+    from django.core.cache import cache
+
+    cache.clear()
+    yield
+
+
+@pytest.fixture
+def tree(db):
+    """Home -> Cooperatives -> one cooperative; plus a tea category page."""
+    home = build_home()
+    index = CooperativeIndexPage(title="Hợp tác xã", slug="hop-tac-xa")
+    home.add_child(instance=index)
+    index.save_revision().publish()
+    coop_page = add_cooperative_page(index)
+    category = CategoryFactory()
+    category_page = add_category_page(home, category)
+    return SimpleNamespace(
+        home=home,
+        index=index,
+        coop_page=coop_page,
+        cooperative=coop_page.cooperative,
+        category=category,
+        category_page=category_page,
+    )
+
+
+def pytest_report_header(config):
+    return f"database: {settings.DATABASES['default']['ENGINE']}"
