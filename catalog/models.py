@@ -134,7 +134,9 @@ class ProductPage(Page):
         index.FilterField("category_id"),
         index.FilterField("cooperative_id"),
         index.RelatedFields("category", [index.SearchField("name")]),
-        index.RelatedFields("cooperative", [index.SearchField("name")]),
+        index.RelatedFields(
+            "cooperative", [index.SearchField("name"), index.FilterField("status")]
+        ),
     ]
 
     content_panels = [
@@ -342,9 +344,12 @@ class ProductVariant(Orderable):
                 self.gtin = normalize_gtin(self.gtin)
             except InvalidGtin as exc:
                 errors["gtin"] = _("Invalid GTIN: %(reason)s") % {"reason": exc}
-        if self.compare_at_price is not None and self.price is not None:
-            if self.compare_at_price <= self.price:
-                errors["compare_at_price"] = _("The compare-at price must be above the price.")
+        if (
+            self.compare_at_price is not None
+            and self.price is not None
+            and self.compare_at_price <= self.price
+        ):
+            errors["compare_at_price"] = _("The compare-at price must be above the price.")
         if errors:
             raise ValidationError(errors)
 

@@ -28,10 +28,10 @@ def paginate(request, items, per_page: int = PRODUCTS_PER_PAGE):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
 
 
-def _image_field(label=_("image")):
+def _image_field(label=None):
     return models.ForeignKey(
         "wagtailimages.Image",
-        verbose_name=label,
+        verbose_name=label or _("image"),
         null=True,
         blank=True,
         on_delete=models.SET_NULL,

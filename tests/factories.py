@@ -104,7 +104,12 @@ def add_product(
     category = category or CategoryFactory()
     slug = fields.pop("slug", None) or f"p-{next(_gtin_counter)}"
     page = ProductPage(
-        title=title, slug=slug, category=category, short_description=f"{title} ngon", **fields
+        title=title,
+        slug=slug,
+        category=category,
+        live=publish,
+        short_description=f"{title} ngon",
+        **fields,
     )
     page.variants = [
         ProductVariant(

@@ -15,14 +15,9 @@ from PIL import Image, ImageDraw, ImageFilter, ImageOps
 
 KINDS = ("tea", "fruit", "noodles", "honey", "mushroom", "rice", "other", "landscape")
 PI = math.pi
-BACKGROUNDS = [  # (top, bottom) of soft backdrop gradients
-    ((255, 248, 234), (246, 226, 196)),
-    ((242, 248, 236), (214, 234, 204)),
-    ((254, 243, 235), (245, 214, 198)),
-    ((240, 246, 250), (212, 229, 238)),
-    ((253, 249, 228), (240, 228, 182)),
-    ((247, 244, 237), (228, 219, 202)),
-]
+# (top, bottom) pairs of the soft backdrop gradients: cream, mint, blush, sky, butter, linen
+_HEX = "fff8ea-f6e2c4 f2f8ec-d6eacc fef3eb-f5d6c6 f0f6fa-d4e5ee fdf9e4-f0e4b6 f7f4ed-e4dbca"
+BACKGROUNDS = [tuple(tuple(bytes.fromhex(c)) for c in p.split("-")) for p in _HEX.split()]
 WOODS = [(214, 168, 118), (196, 144, 96), (226, 196, 152), (182, 128, 84)]
 INK, WHITE, SHADOW = (52, 40, 30), (255, 255, 255), (90, 60, 30)
 
@@ -48,6 +43,11 @@ def _gradient(size, top, bottom, horiz=False):
     strip = Image.new("RGB", (n, 1) if horiz else (1, n))
     strip.putdata([_mix(top, bottom, i / (n - 1)) for i in range(n)])
     return strip.resize(size, Image.Resampling.NEAREST)
+
+
+def _o(x, y, rx, ry):
+    """Bounding box of an ellipse given its centre and radii."""
+    return (x - rx, y - ry, x + rx, y + ry)
 
 
 def _ell(cx, cy, rx, ry, ang=0.0, t0=0.0, t1=2 * PI, n=48):
@@ -104,9 +104,9 @@ def _leaf(d, x, y, length, width, ang, color, vein=True):
 
 def _flower(d, x, y, r, petal, centre=(246, 196, 70)):
     for k in range(5):
-        px, py = x + math.cos(k * 1.2566) * r * 0.55, y + math.sin(k * 1.2566) * r * 0.55
-        d.ellipse((px - r * 0.5, py - r * 0.5, px + r * 0.5, py + r * 0.5), fill=petal)
-    d.ellipse((x - r * 0.3, y - r * 0.3, x + r * 0.3, y + r * 0.3), fill=centre)
+        px, py = x + math.cos(k * 1.257) * r * 0.55, y + math.sin(k * 1.257) * r * 0.55
+        d.ellipse(_o(px, py, r / 2, r / 2), fill=petal)
+    d.ellipse(_o(x, y, r * 0.3, r * 0.3), fill=centre)
 
 
 class _Box:
@@ -123,6 +123,9 @@ class _Box:
 
     def box(self, u0, v0, u1, v1):
         return (*self.p(u0, v0), *self.p(u1, v1))
+
+    def o(self, u, v, ru, rv):
+        return self.box(u - ru, v - rv, u + ru, v + rv)
 
     def at(self, ox, oy):
         return _Box(self.x - ox, self.y - oy, self.s)
@@ -143,8 +146,8 @@ def _vessel(img, b, cx, rim, rx, dep, col, deco=None):
 
 def _basket(img, d, b, cx, rx, color, contents):
     rim, ry, dep, dark, light = 0.6, rx * 0.24, rx * 0.75, _lit(color, -0.3), _lit(color, 0.15)
-    _soft(img, b.box(cx - rx * 1.1, rim + dep - 0.06, cx + rx * 1.1, rim + dep + 0.06))
-    d.ellipse(b.box(cx - rx, rim - ry, cx + rx, rim + ry), fill=_lit(color, -0.45))
+    _soft(img, b.o(cx, rim + dep, rx * 1.1, 0.06))
+    d.ellipse(b.o(cx, rim, rx, ry), fill=_lit(color, -0.45))
     contents()
 
     def weave(dl, ox, oy):
@@ -155,8 +158,8 @@ def _basket(img, d, b, cx, rx, color, contents):
             for j in range(22):
                 t = (j + 0.5 * (i % 2)) / 22 * PI
                 x, y = lb.p(cx + half * math.cos(t), yy + ry * (1 - v) * math.sin(t))
-                sw, sh = lb.r(0.018) * (0.4 + 0.6 * math.sin(t)), lb.r(dep) / 17
-                dl.ellipse((x - sw, y - sh, x + sw, y + sh), fill=(*light, 150))
+                sw = lb.r(0.018) * (0.4 + 0.6 * math.sin(t))
+                dl.ellipse(_o(x, y, sw, lb.r(dep) / 17), fill=(*light, 150))
             _band(dl, lb, cx, (rim, dep), rx, ry, v, (*dark, 140), 0.002)
 
     _vessel(img, b, cx, rim, rx, dep, color, weave)
@@ -169,31 +172,23 @@ def _basket(img, d, b, cx, rx, color, contents):
 
 
 def _cup(img, d, b, cx, rim, k, cup, accent, tea):
-    rx, ry, dep, P = 0.21 * k, 0.055 * k, 0.24 * k, b.p
+    rx, ry, dep = 0.21 * k, 0.055 * k, 0.24 * k
     foot = rim + dep
-    _soft(img, b.box(cx - 0.34 * k, foot - 0.02 * k, cx + 0.34 * k, foot + 0.12 * k))
-    for top, bot, rr, f in (
-        (-0.05, 0.09, 0.32, -0.12),
-        (-0.06, 0.07, 0.31, 0),
-        (-0.04, 0.035, 0.2, -0.06),
-    ):
-        d.ellipse(
-            b.box(cx - rr * k, foot + top * k, cx + rr * k, foot + bot * k), fill=_lit(cup, f)
-        )
+    _soft(img, b.o(cx, foot + 0.05 * k, 0.34 * k, 0.07 * k))
+    for dy, rr, rv, f in ((0.02, 0.32, 0.07, -0.12), (0.005, 0.31, 0.065, 0), (0, 0.2, 0.04, -0.1)):
+        d.ellipse(b.o(cx, foot + dy * k, rr * k, rv * k), fill=_lit(cup, f))
 
     def deco(dl, ox, oy):
         for v, wd in ((0.25, 0.022), (0.38, 0.008)):
             _band(dl, b.at(ox, oy), cx, (rim, dep), rx, ry, v, (*accent, 220), wd * k)
 
     _vessel(img, b, cx, rim, rx, dep, cup, deco)
-    d.ellipse(b.box(cx - rx, rim - ry, cx + rx, rim + ry), fill=_lit(cup, 0.35))
-    d.ellipse(b.box(cx - rx * 0.9, rim - ry * 0.78, cx + rx * 0.9, rim + ry * 0.82), fill=tea)
-    d.ellipse(b.box(cx - rx / 2, rim - ry * 0.4, cx, rim + ry / 10), fill=(*_lit(tea, 0.45), 150))
+    d.ellipse(b.o(cx, rim, rx, ry), fill=_lit(cup, 0.35))
+    d.ellipse(b.o(cx, rim, rx * 0.9, ry * 0.8), fill=tea)
+    d.ellipse(b.o(cx - rx / 4, rim - ry * 0.15, rx / 4, ry / 4), fill=(*_lit(tea, 0.45), 150))
     for j in range(3):  # steam
-        pts = [
-            P(cx + (j - 1) * rx / 3 + 0.02 * k * math.sin(t / 2 + j), rim - (0.05 + t * 0.022) * k)
-            for t in range(12)
-        ]
+        x = cx + (j - 1) * rx / 3
+        pts = [b.p(x + k * math.sin(t / 2 + j) / 50, rim - (0.05 + t / 45) * k) for t in range(12)]
         d.line(pts, fill=(255, 255, 255, 150), width=round(b.r(0.014 * k)), joint="curve")
 
 
@@ -222,30 +217,27 @@ def _tea(img, d, rng, b):
 def _custard_apple(d, x, y, r, green, cut=False):
     pale = _mix(green, (236, 238, 196), 0.6)
     if cut:  # halved fruit: creamy segments and glossy black seeds
-        d.ellipse((x - r, y - r * 0.62, x + r, y + r * 0.62), fill=_lit(green, -0.1))
-        d.ellipse((x - r * 0.9, y - r * 0.54, x + r * 0.9, y + r * 0.54), fill=(250, 244, 226))
-        for k in range(10):
-            a = k * PI / 5 + 0.3
+        d.ellipse(_o(x, y, r, r * 0.62), fill=_lit(green, -0.1))
+        d.ellipse(_o(x, y, r * 0.9, r * 0.54), fill=(250, 244, 226))
+        for a in [k * PI / 5 + 0.3 for k in range(10)]:
             end = (x + math.cos(a + 0.3) * r * 0.9, y + math.sin(a + 0.3) * r * 0.54)
             d.line([(x, y), end], fill=(232, 222, 196), width=3)
             seed = _ell(x + math.cos(a) * r * 0.5, y + math.sin(a) * r * 0.3, r * 0.11, r * 0.06, a)
             d.polygon(seed, fill=(44, 32, 28))
         return
-    d.ellipse((x - r, y - r * 0.96, x + r, y + r * 0.96), fill=pale)
+    d.ellipse(_o(x, y, r, r * 0.96), fill=pale)
     grid = [((j + 0.5 * (i % 2)) * 0.32, i * 0.28) for i in range(-4, 5) for j in range(-4, 5)]
     bumps = [(u, v, math.sqrt(max(0, 1 - u * u - v * v))) for u, v in grid if u * u + v * v < 1]
     for u, v, z in sorted(bumps, key=lambda q: q[2]):  # knobbly segments, lit from top-left
-        col = _mix(
-            _lit(green, -0.3), _lit(green, 0.2), 0.5 + 0.5 * (-0.45 * u - 0.55 * v + 0.5 * z)
-        )
-        br, px, py = r * 0.17, x + u * r * 0.86, y + v * r * 0.84
+        light = 0.5 + 0.5 * (-0.45 * u - 0.55 * v + 0.5 * z)
+        col, br = _mix(_lit(green, -0.3), _lit(green, 0.2), light), r * 0.17
+        px, py = x + u * r * 0.86, y + v * r * 0.84
         seg = _ell(px, py, br * (0.4 + 0.6 * z), br, math.atan2(v, u), n=18)
         d.polygon(seg, fill=col, outline=pale, width=max(2, round(r * 0.02)))
-        hx, hy, hr = px - br * 0.25 * z, py - br * 0.3 * z, br * 0.22
-        d.ellipse((hx - hr, hy - hr * 0.8, hx + hr, hy + hr * 0.8), fill=(*_lit(col, 0.35), 140))
-    d.line(
-        [(x, y - r * 0.85), (x + r * 0.06, y - r * 1.08)], fill=(96, 70, 40), width=round(r * 0.07)
-    )
+        shine = _o(px - br * z / 4, py - br * z * 0.3, br * 0.22, br * 0.18)
+        d.ellipse(shine, fill=(*_lit(col, 0.35), 140))
+    stem = [(x, y - r * 0.85), (x + r * 0.06, y - r * 1.08)]
+    d.line(stem, fill=(96, 70, 40), width=round(r * 0.07))
 
 
 def _fruit(img, d, rng, b):
@@ -263,14 +255,14 @@ def _fruit(img, d, rng, b):
 
     _basket(img, d, b, cx, 0.38, _jit(rng, (204, 160, 96)), contents)
     fx, cut = cx + rng.choice([-0.34, 0.34]), rng.random() < 0.6
-    _soft(img, b.box(fx - 0.13, 0.86, fx + 0.13, 0.95), alpha=90)
+    _soft(img, b.o(fx, 0.905, 0.13, 0.045), alpha=90)
     _custard_apple(d, *b.p(fx, 0.86 if cut else 0.84), b.r(0.12 if cut else 0.1), green, cut)
 
 
 def _bundle(img, d, rng, b, cx, cy, ang, strand, tie):
     """A tied skein of dry, translucent dong-vermicelli, rotated by ``ang``."""
     ln, th, (ox, oy), ca, sa = 0.6, 0.08, b.p(cx, cy), math.cos(ang), math.sin(ang)
-    _soft(img, b.box(cx - ln / 2, cy, cx + ln / 2, cy + 0.09))
+    _soft(img, b.o(cx, cy + 0.045, ln / 2, 0.045))
 
     def pt(t, off):  # t along the bundle (0..1), off across it (-1..1)
         pinch = sum(0.3 * math.exp(-(((t - c) / 0.05) ** 2)) for c in (0.28, 0.72))
@@ -278,9 +270,8 @@ def _bundle(img, d, rng, b, cx, cy, ang, strand, tie):
         return (ox + x * ca - y * sa, oy + x * sa + y * ca)
 
     ts = [i / 40 for i in range(41)]
-    d.polygon(
-        [pt(t, -1) for t in ts] + [pt(t, 1) for t in ts[::-1]], fill=(*_lit(strand, 0.4), 220)
-    )
+    outline = [pt(t, -1) for t in ts] + [pt(t, 1) for t in ts[::-1]]
+    d.polygon(outline, fill=(*_lit(strand, 0.4), 220))
     for _ in range(60):
         off, ph, f = rng.uniform(-0.95, 0.95), rng.uniform(0, 6), rng.uniform(-0.15, 0.3)
         pts = [pt(t, off + 0.05 * math.sin(t * 36 + ph)) for t in ts]
@@ -292,15 +283,12 @@ def _bundle(img, d, rng, b, cx, cy, ang, strand, tie):
 def _noodles(img, d, rng, b):
     glaze = rng.choice([(246, 246, 240), (236, 222, 196), (214, 228, 232)])
     blue = rng.choice([(48, 86, 160), (60, 120, 110), (150, 70, 50)])
-    bx, rim, rx, ry, dep = 0.6, 0.48, 0.3, 0.085, 0.25
-    _soft(img, b.box(bx - 0.33, rim + dep - 0.04, bx + 0.33, rim + dep + 0.07))
-    tilt = rng.uniform(0.12, 0.25)
-    for i in range(2):  # chopsticks behind the bowl
-        y0, wd = 0.2 + i * 0.04, round(b.r(0.018))
-        d.line([b.p(0.42, y0), b.p(0.98, y0 + tilt)], fill=(168, 116, 70), width=wd)
-    d.ellipse(b.box(bx - rx, rim - ry, bx + rx, rim + ry), fill=_lit(glaze, -0.05))
-    broth = _jit(rng, (236, 200, 130))
-    d.ellipse(b.box(bx - rx * 0.9, rim - ry * 0.8, bx + rx * 0.9, rim + ry * 0.8), fill=broth)
+    bx, rim, rx, ry, dep, tilt = 0.6, 0.48, 0.3, 0.085, 0.25, rng.uniform(0.12, 0.25)
+    _soft(img, b.o(bx, rim + dep + 0.015, 0.33, 0.055))
+    for y0 in (0.2, 0.24):  # chopsticks behind the bowl
+        d.line([b.p(0.42, y0), b.p(0.98, y0 + tilt)], fill=(168, 116, 70), width=round(b.r(0.018)))
+    d.ellipse(b.o(bx, rim, rx, ry), fill=_lit(glaze, -0.05))
+    d.ellipse(b.o(bx, rim, rx * 0.9, ry * 0.8), fill=_jit(rng, (236, 200, 130)))
     for _ in range(34):  # glassy noodles curling in the broth
         a, rr = rng.uniform(0, 2 * PI), rng.uniform(0.0, 0.7)
         u, v = bx + math.cos(a) * rr * rx * 0.8, rim + math.sin(a) * rr * ry * 0.75
@@ -311,18 +299,14 @@ def _noodles(img, d, rng, b):
         if k < 0.5:
             _leaf(d, *b.p(u, v), b.r(0.05), b.r(0.024), rng.uniform(-PI, PI), (70, 150, 70))
         else:
-            c, box = (
-                (80, 160, 70) if k < 0.8 else (214, 60, 40),
-                b.box(u - 0.012, v - 0.008, u + 0.012, v + 0.008),
-            )
-            d.ellipse(box, outline=c, width=round(b.r(0.006)))
+            ring = (80, 160, 70) if k < 0.8 else (214, 60, 40)
+            d.ellipse(b.o(u, v, 0.012, 0.008), outline=ring, width=round(b.r(0.006)))
     flowers = rng.random() < 0.6
+    bands = ((0.15, 0.012), (0.8, 0.01)) if flowers else ((0.15, 0.012), (0.3, 0.006), (0.8, 0.01))
 
     def pattern(dl, ox, oy):
         lb = b.at(ox, oy)
-        for v, w in (
-            ((0.15, 0.012), (0.8, 0.01)) if flowers else ((0.15, 0.012), (0.3, 0.006), (0.8, 0.01))
-        ):
+        for v, w in bands:
             _band(dl, lb, bx, (rim, dep), rx, ry, v, (*blue, 220), w)
         for k in range(7 if flowers else 0):
             t = (k + 0.5) / 7 * PI
@@ -330,9 +314,7 @@ def _noodles(img, d, rng, b):
             _flower(dl, x, y, b.r(0.03) * (0.5 + 0.5 * math.sin(t)), (*blue, 190), (*blue, 255))
 
     _vessel(img, b, bx, rim, rx, dep, glaze, pattern)
-    d.ellipse(
-        b.box(bx - 0.09, rim + dep - 0.03, bx + 0.09, rim + dep + 0.02), fill=_lit(glaze, -0.25)
-    )
+    d.ellipse(b.o(bx, rim + dep - 0.005, 0.09, 0.025), fill=_lit(glaze, -0.25))
     strand = _jit(rng, (204, 190, 166), 0.02, 0.05, 0.05)
     tie = rng.choice([(196, 58, 46), (118, 150, 62), (150, 104, 58)])
     if rng.random() < 0.4:
@@ -348,9 +330,7 @@ def _jar(img, d, b, cx, top, k, amber, cloth):
     _fill(img, inner, _lit(amber, 0.15), _lit(amber, -0.3), radius=b.r(0.06 * k))
     glint = b.box(cx - w * 0.75, top + 0.09 * k, cx - w * 0.55, bot - 0.06 * k)
     d.rounded_rectangle(glint, b.r(0.02 * k), fill=(255, 255, 255, 90))
-    d.ellipse(
-        b.box(cx - w / 2, top + hgt * 0.42, cx + w / 2, top + hgt * 0.73), fill=(246, 230, 196)
-    )
+    d.ellipse(b.o(cx, top + hgt * 0.575, w / 2, hgt * 0.155), fill=(246, 230, 196))  # blank label
     d.regular_polygon((*b.p(cx, top + hgt * 0.575), b.r(0.04 * k)), 6, 30, fill=amber)
     neck = b.box(cx - w * 0.85, top - 0.06 * k, cx + w * 0.85, top + 0.02 * k)
     d.rounded_rectangle(neck, 8, fill=_lit(amber, 0.55))
@@ -377,11 +357,10 @@ def _honey(img, d, rng, b):
         for j in range(5 - (i % 2)):
             x, y = 0.5 + side * (0.1 + j * hr * 1.74 + (i % 2) * hr * 0.87), 0.5 + i * hr * 1.5
             d.regular_polygon((*b.p(x, y), b.r(hr)), 6, 30, fill=_lit(comb, -0.18))
-            d.regular_polygon(
-                (*b.p(x, y), b.r(hr * 0.8)), 6, 30, fill=_lit(comb, 0.05 * (i + j % 3))
-            )
+            cell = _lit(comb, 0.05 * (i + j % 3))
+            d.regular_polygon((*b.p(x, y), b.r(hr * 0.8)), 6, 30, fill=cell)
             if (i + j) % 3 == 0:
-                d.ellipse(b.box(x - 0.02, y - 0.025, x, y - 0.005), fill=(255, 240, 200, 170))
+                d.ellipse(b.o(x - 0.01, y - 0.015, 0.01, 0.01), fill=(255, 240, 200, 170))
     cx = 0.5 - side * (0.06 + rng.uniform(0, 0.04))
     if rng.random() < 0.45:
         _jar(img, d, b, cx - side * 0.2, 0.52, 0.65, _lit(amber, -0.1), cloth)
@@ -392,50 +371,30 @@ def _honey(img, d, rng, b):
     bx, by, r = 0.5 + side * rng.uniform(0.24, 0.34), rng.uniform(0.16, 0.26), 0.055
     for t in range(1, 7):  # bee and its dotted flight path
         x, y = b.p(bx - side * (0.06 + t * 0.045), by + 0.04 * math.sin(t * 1.3) + t * 0.012)
-        d.ellipse((x - 4, y - 4, x + 4, y + 4), fill=(140, 110, 70, 150))
+        d.ellipse(_o(x, y, 4, 4), fill=(140, 110, 70, 150))
     for s in (-1, 1):
         wing = _ell(*b.p(bx + 0.012 * s, by - 0.05), b.r(0.03), b.r(0.05), s * 0.5)
         d.polygon(wing, fill=(255, 255, 255, 210), outline=(180, 196, 210), width=3)
-    d.ellipse(b.box(bx - r, by - r * 0.72, bx + r, by + r * 0.72), fill=(250, 196, 40))
+    d.ellipse(b.o(bx, by, r, r * 0.72), fill=(250, 196, 40))
     for k in (-0.35, 0.15):
         hh, x = r * 0.72 * math.sqrt(1 - k * k), bx + k * r
-        d.rounded_rectangle(b.box(x - r * 0.11, by - hh, x + r * 0.11, by + hh), 6, fill=INK)
-    hx = bx + side * r * 1.1
-    d.ellipse(b.box(hx - r * 0.36, by - r * 0.45, hx + r * 0.36, by + r * 0.35), fill=INK)
+        d.rounded_rectangle(b.o(x, by, r * 0.11, hh), 6, fill=INK)
+    d.ellipse(b.o(bx + side * r * 1.1, by - r * 0.05, r * 0.36, r * 0.4), fill=INK)
 
 
-def _shiitake(d, x, y, r, cap, rng, flip=False):
+def _shiitake(d, x, y, r, cap, rng):
     stem = (236, 222, 196)
-    if flip:  # lying upside-down, showing gills
-        d.ellipse((x - r, y - r * 0.42, x + r, y + r * 0.42), fill=_lit(cap, -0.1))
-        d.ellipse((x - r * 0.9, y - r * 0.36, x + r * 0.9, y + r * 0.34), fill=(240, 226, 200))
-        for a in [k / 28 * 2 * PI for k in range(28)]:
-            gill = [(x, y), (x + math.cos(a) * r * 0.88, y + math.sin(a) * r * 0.33)]
-            d.line(gill, fill=(200, 180, 150), width=3)
-        d.ellipse((x - r * 0.18, y - r * 0.12, x + r * 0.18, y + r * 0.1), fill=stem)
-        return
-    foot = [
-        (x - r * 0.2, y),
-        (x + r * 0.2, y),
-        (x + r * 0.26, y + r * 0.8),
-        (x - r * 0.26, y + r * 0.8),
-    ]
-    d.polygon(foot, fill=stem)
-    d.ellipse((x - r * 0.26, y + r * 0.7, x + r * 0.26, y + r * 0.9), fill=_lit(stem, -0.08))
-    d.ellipse((x - r * 0.96, y - r * 0.1, x + r * 0.96, y + r * 0.26), fill=(232, 212, 178))
-    d.polygon(
-        _ell(x, y + r * 0.05, r, r * 0.72, 0, PI, 2 * PI) + _ell(x, y + r * 0.05, r, r * 0.14)[:25],
-        fill=cap,
-    )
+    foot = [(x - r * 0.2, y), (x + r * 0.2, y), (x + r * 0.26, y + r * 0.8)]
+    d.polygon([*foot, (x - r * 0.26, y + r * 0.8)], fill=stem)
+    d.ellipse(_o(x, y + r * 0.8, r * 0.26, r * 0.1), fill=_lit(stem, -0.08))
+    d.ellipse(_o(x, y + r * 0.08, r * 0.96, r * 0.18), fill=(232, 212, 178))  # gills
+    dome = _ell(x, y + r * 0.05, r, r * 0.72, 0, PI, 2 * PI) + _ell(x, y + r / 20, r, r * 0.14)[:25]
+    d.polygon(dome, fill=cap)
     d.polygon(_ell(x - r * 0.2, y - r * 0.3, r * 0.55, r * 0.3, -0.2), fill=(*_lit(cap, 0.15), 150))
     for _ in range(14):  # pale flecks typical of shiitake caps
-        a, rr, s = (
-            rng.uniform(PI * 1.05, PI * 1.95),
-            rng.uniform(0.55, 0.92),
-            r * rng.uniform(0.03, 0.07),
-        )
-        px, py = x + math.cos(a) * r * rr, y + math.sin(a) * r * 0.7 * rr
-        d.ellipse((px - s, py - s * 0.6, px + s, py + s * 0.6), fill=(238, 222, 196, 200))
+        a, rr, s = rng.uniform(1.05, 1.95) * PI, rng.uniform(0.55, 0.92), rng.uniform(0.03, 0.07)
+        fleck = _o(x + math.cos(a) * r * rr, y + math.sin(a) * r * 0.7 * rr, s * r, s * r * 0.6)
+        d.ellipse(fleck, fill=(238, 222, 196, 200))
 
 
 def _mushroom(img, d, rng, b):
@@ -445,34 +404,25 @@ def _mushroom(img, d, rng, b):
         d.ellipse(b.box(0.06, 0.62, 0.94, 0.94), fill=_lit(wood, -0.45))
         d.ellipse(b.box(0.06, 0.56, 0.94, 0.88), fill=_lit(wood, 0.1))
         for k in range(1, 7):
-            box = b.box(0.5 - 0.06 * k, 0.72 - 0.0214 * k, 0.5 + 0.06 * k, 0.72 + 0.0214 * k)
-            d.ellipse(box, outline=_lit(wood, -0.15), width=round(b.r(0.005)))
+            ring = b.o(0.5, 0.72, 0.06 * k, 0.0214 * k)
+            d.ellipse(ring, outline=_lit(wood, -0.15), width=round(b.r(0.005)))
     else:  # chopping board with plank lines
         d.rounded_rectangle(b.box(0.04, 0.64, 0.96, 0.93), b.r(0.03), fill=_lit(wood, -0.35))
         d.rounded_rectangle(b.box(0.04, 0.6, 0.96, 0.89), b.r(0.03), fill=wood)
         for y in (0.658, 0.716, 0.774, 0.832):
             d.line([b.p(0.06, y), b.p(0.94, y)], fill=_lit(wood, -0.12), width=round(b.r(0.004)))
     layout = [(0.3, 0.5, 0.19), (0.64, 0.44, 0.23), (0.47, 0.62, 0.15)]
-    if rng.random() < 0.5:
-        layout.append((0.8, 0.6, 0.12))
+    layout += [(0.8, 0.6, 0.12), (0.2, 0.66, 0.11)][: rng.randint(0, 2)]
     for x, y, r in sorted(layout, key=lambda s: s[1]):
         _shiitake(d, *b.p(x + rng.uniform(-0.03, 0.03), y), b.r(r), _jit(rng, cap, 0.01), rng)
-    _shiitake(d, *b.p(rng.choice([0.2, 0.76]), 0.8), b.r(0.14), cap, rng, flip=True)
-    _leaf(d, *b.p(0.12, 0.64), b.r(0.16), b.r(0.06), -0.6, _jit(rng, (90, 140, 70)))
+    _leaf(d, *b.p(0.1, 0.7), b.r(0.16), b.r(0.06), -0.4, _jit(rng, (90, 140, 70)))
 
 
 def _stalk(d, b, x, y, lean, gold, leaf):
     """Ripe rice stalk arching over into a drooping panicle (quadratic Bezier)."""
-    c, tip = (x + lean * 0.5, y - 0.62), (x + lean, y - 0.22)
-    pts = [
-        b.p(
-            *(
-                (1 - t) ** 2 * p + 2 * (1 - t) * t * q + t * t * s
-                for p, q, s in zip((x, y), c, tip, strict=True)
-            )
-        )
-        for t in [i / 24 for i in range(25)]
-    ]
+    cx, cy, tx, ty = x + lean * 0.5, y - 0.62, x + lean, y - 0.22
+    ws = [((1 - t) ** 2, 2 * (1 - t) * t, t * t) for t in [i / 24 for i in range(25)]]
+    pts = [b.p(p * x + q * cx + r * tx, p * y + q * cy + r * ty) for p, q, r in ws]
     d.line(pts, fill=_lit(gold, -0.3), width=round(b.r(0.007)), joint="curve")
     _leaf(d, *pts[3], b.r(0.24), b.r(0.024), -PI / 2 - lean * 2, leaf, vein=False)
     for i in range(12, 25):
@@ -491,20 +441,19 @@ def _rice(img, d, rng, b):
     for k in range(rng.randint(2, 4)):  # rice stalks behind the sack
         _stalk(d, b, 0.66 + k * 0.05, 0.72, 0.22 - k * 0.03, gold, leaf)
     cx = 0.44 + rng.uniform(-0.03, 0.03)
-    _soft(img, b.box(cx - 0.3, 0.83, cx + 0.3, 0.94), alpha=90)
+    _soft(img, b.o(cx, 0.885, 0.3, 0.055), alpha=90)
     side = [b.p(cx - 0.2 - 0.06 * math.sin(PI * i / 12), 0.42 + 0.44 * i / 12) for i in range(13)]
     mirror = [(2 * b.p(cx, 0)[0] - x, y) for x, y in side[::-1]]
     sack = side + _ell(*b.p(cx, 0.86), b.r(0.2), b.r(0.03), 0, PI, 0, 12) + mirror
 
     def hatch(dl, ox, oy):  # woven burlap texture
-        for k in range(60):
-            x = b.r(k * 0.012)
+        for x in [b.r(k * 0.012) for k in range(60)]:
             dl.line([(x, 0), (x, 3000)], fill=(*_lit(burlap, -0.2), 60), width=2)
             dl.line([(0, x), (3000, x)], fill=(*_lit(burlap, 0.2), 60), width=2)
 
     _fill(img, sack, _lit(burlap, 0.12), _lit(burlap, -0.15), horiz=True, deco=hatch)
     emblem = rng.choice([(180, 60, 50), (60, 120, 70)])
-    d.ellipse(b.box(cx - 0.09, 0.55, cx + 0.09, 0.73), outline=emblem, width=round(b.r(0.012)))
+    d.ellipse(b.o(cx, 0.64, 0.09, 0.09), outline=emblem, width=round(b.r(0.012)))
     for a in (-0.7, 0, 0.7):  # sprouting grains in the emblem
         at = b.p(cx + 0.04 * math.sin(a), 0.67 - 0.04 * math.cos(a))
         d.polygon(_ell(*at, b.r(0.035), b.r(0.014), a - PI / 2), fill=emblem)
@@ -516,11 +465,8 @@ def _rice(img, d, rng, b):
         grain = _ell(x, y, b.r(0.012), b.r(0.005), rng.uniform(0, PI), n=10)
         d.polygon(grain, fill=(236, 230, 214), outline=(222, 214, 196))
     d.polygon(_ell(*b.p(cx, 0.43), b.r(0.25), b.r(0.05), 0, 0, PI), fill=_lit(burlap, -0.08))
-    d.line(
-        _ell(*b.p(cx, 0.43), b.r(0.25), b.r(0.05), 0, PI, 2 * PI, 24),
-        fill=_lit(burlap, 0.1),
-        width=round(b.r(0.02)),
-    )
+    cuff = _ell(*b.p(cx, 0.43), b.r(0.25), b.r(0.05), 0, PI, 2 * PI, 24)
+    d.line(cuff, fill=_lit(burlap, 0.1), width=round(b.r(0.02)))
     for _ in range(26):  # grains spilled on the table
         x, y = b.p(rng.uniform(0.12, 0.9), rng.uniform(0.88, 0.96))
         grain = _ell(x, y, b.r(0.011), b.r(0.005), rng.uniform(0, PI), n=10)
@@ -535,24 +481,21 @@ def _other(img, d, rng, b):
         for a in (-2.5, -2.0, -1.2, -0.7):  # leafy greens
             _leaf(d, *b.p(cx + 0.1 * math.cos(a), 0.58), b.r(0.3), b.r(0.14), a, green)
         for k in range(3):  # carrots
-            (x0, y0), a = b.p(cx - 0.24 + k * 0.07, 0.58), -2.0 + k * 0.25
-            n, tip = (math.sin(a) * b.r(0.035), -math.cos(a) * b.r(0.035)), b.r(0.26)
-            tip = (x0 - math.cos(a) * tip, y0 - math.sin(a) * tip)
-            d.polygon([(x0 + n[0], y0 + n[1]), (x0 - n[0], y0 - n[1]), tip], fill=(236, 124, 40))
+            (x0, y0), a, r = b.p(cx - 0.24 + k * 0.07, 0.58), -2.0 + k * 0.25, b.r(0.035)
+            tip = (x0 - math.cos(a) * r * 7.5, y0 - math.sin(a) * r * 7.5)
+            nx, ny = math.sin(a) * r, -math.cos(a) * r
+            d.polygon([(x0 + nx, y0 + ny), (x0 - nx, y0 - ny), tip], fill=(236, 124, 40))
             for s in (-0.3, 0, 0.3):
                 _leaf(d, x0, y0, b.r(0.09), b.r(0.03), a + s, (90, 160, 60), vein=False)
         d.polygon(_ell(*b.p(cx + 0.2, 0.5), b.r(0.16), b.r(0.07), -0.5), fill=(110, 64, 130))
-        d.polygon(
-            _ell(*b.p(cx + 0.15, 0.44), b.r(0.08), b.r(0.03), -0.5), fill=(150, 104, 170, 150)
-        )
+        shine = _ell(*b.p(cx + 0.15, 0.44), b.r(0.08), b.r(0.03), -0.5)
+        d.polygon(shine, fill=(150, 104, 170, 150))
         for u, v in tomatoes:
             x, y, r = *b.p(cx + u, v), b.r(0.085)
-            d.ellipse((x - r, y - r * 0.9, x + r, y + r * 0.9), fill=_jit(rng, (218, 58, 44)))
-            d.ellipse(
-                (x - r * 0.55, y - r * 0.6, x - r * 0.15, y - r * 0.3), fill=(255, 255, 255, 90)
-            )
+            d.ellipse(_o(x, y, r, r * 0.9), fill=_jit(rng, (218, 58, 44)))
+            d.ellipse(_o(x - r * 0.35, y - r * 0.45, r * 0.2, r * 0.15), fill=(255, 255, 255, 90))
             for k in range(5):
-                _leaf(d, x, y - r * 0.8, r * 0.4, r * 0.14, k * 1.256, (70, 130, 50), vein=False)
+                _leaf(d, x, y - r * 0.8, r * 0.4, r * 0.14, k * 1.257, (70, 130, 50), vein=False)
 
     _basket(img, d, b, cx, 0.38, _jit(rng, (200, 150, 90)), contents)
 
@@ -569,13 +512,12 @@ def _landscape(img, d, rng, w, h):
     sky = ((250, 210, 166), (255, 244, 226)) if golden else ((146, 198, 234), (236, 245, 244))
     img.paste(_gradient((w, h), _jit(rng, sky[0]), sky[1]), (0, 0))
     sx, sy, sr = rng.uniform(0.15, 0.85) * w, rng.uniform(0.12, 0.26) * h, min(w, h) * 0.06
-    _soft(img, (sx - 3 * sr, sy - 3 * sr, sx + 3 * sr, sy + 3 * sr), (255, 250, 220), 160, 0.3)
-    d.ellipse((sx - sr, sy - sr, sx + sr, sy + sr), fill=(255, 244, 200))
+    _soft(img, _o(sx, sy, 3 * sr, 3 * sr), (255, 250, 220), 160, 0.3)
+    d.ellipse(_o(sx, sy, sr, sr), fill=(255, 244, 200))
     for _ in range(rng.randint(2, 4)):  # clouds
         x, y, s = rng.uniform(0, w), rng.uniform(0.08, 0.3) * h, min(w, h) * rng.uniform(0.05, 0.09)
         for dx, dy, f in ((-1.2, 0.2, 0.7), (0, -0.2, 1), (1.1, 0.1, 0.8), (0.4, 0.3, 0.8)):
-            box = (x + (dx - f) * s, y + (dy - f) * s, x + (dx + f) * s, y + (dy + f) * s)
-            d.ellipse(box, fill=(255, 255, 255, 200))
+            d.ellipse(_o(x + dx * s, y + dy * s, f * s, f * s), fill=(255, 255, 255, 200))
     far, near = ((166, 160, 176), (92, 124, 76)) if golden else ((132, 170, 196), (62, 118, 72))
     for i in range(4):  # mountain ridges, hazier with distance and misty at their feet
         base, amp, ph = h * (0.44 + 0.07 * i), h * (0.22 - 0.035 * i), rng.uniform(0, 9)
@@ -584,32 +526,23 @@ def _landscape(img, d, rng, w, h):
             t = k / 96 * 2 * PI * w / h / 2.5
             f = 0.55 * (1 - abs(math.sin(t * 1.1 + ph))) ** 1.6 + 0.3 * math.sin(t * 0.45 + 2 * ph)
             ridge.append((w * k / 96, base - amp * (0.35 + f + 0.05 * math.sin(t * 7 + ph))))
-        col = _mix(_mix(far, near, i / 3), sky[1], 0.35 * (1 - i / 3))
-        _fill(
-            img, [(0, base + h * 0.12), *ridge, (w, base + h * 0.12)], col, _mix(col, sky[1], 0.55)
-        )
+        col, foot = _mix(_mix(far, near, i / 3), sky[1], 0.35 * (1 - i / 3)), base + h * 0.12
+        _fill(img, [(0, foot), *ridge, (w, foot)], col, _mix(col, sky[1], 0.55))
     greens = [(128, 178, 72), (150, 194, 84), (112, 162, 66)]
     if golden or rng.random() < 0.25:
         greens = [(222, 186, 86), (206, 170, 70), (232, 202, 112)]
     y, k, ph, ph2 = h * 0.68, 0, rng.uniform(0, 6), rng.uniform(0, 6)
-    while y < h * 1.05:  # rice terraces: contoured bands, thicker towards the viewer
-        dh, amp = h * (0.03 + 0.018 * k), h * (0.03 + 0.006 * k)
 
-        def contour(yy, j, amp=amp):
-            return [
-                (
-                    w * i / 64,
-                    yy
-                    + amp
-                    * (
-                        math.sin(i / 64 * 4 + ph + j * 0.3)
-                        + 0.5 * math.sin(i / 64 * 9 + ph2 - j * 0.2)
-                    ),
-                )
-                for i in range(65)
-            ]
+    def contour(yy, j):  # a terrace edge following the hillside
+        amp = h * (0.03 + 0.006 * j)
+        wave = [
+            math.sin(i / 16 + ph + j / 3) + math.sin(i / 7 + ph2 - j / 5) / 2 for i in range(65)
+        ]
+        return [(w * i / 64, yy + amp * s) for i, s in enumerate(wave)]
 
-        top, col = contour(y, k), _jit(rng, greens[k % 3], 0.01, 0.03, 0.03)
+    while y < h * 1.05:  # rice terraces, thicker towards the viewer
+        dh, col = h * (0.03 + 0.018 * k), _jit(rng, greens[k % 3], 0.01, 0.03, 0.03)
+        top = contour(y, k)
         d.polygon(top + contour(y + dh, k + 1)[::-1], fill=col)
         d.line(top, fill=(*_lit(col, 0.45), 220), width=max(3, round(dh * 0.07)), joint="curve")
         y, k = y + dh, k + 1
@@ -623,27 +556,22 @@ def _backdrop(img, d, rng, kind, w, h):
     top, bottom = BACKGROUNDS[rng.randrange(len(BACKGROUNDS))]
     img.paste(_gradient((w, h), _jit(rng, top, 0.01, 0.02, 0.01), bottom), (0, 0))
     gx, gy = w * rng.uniform(0.35, 0.65), h * rng.uniform(0.3, 0.45)
-    _soft(img, (gx - w * 0.4, gy - h * 0.4, gx + w * 0.4, gy + h * 0.4), WHITE, 150, 0.3)
+    _soft(img, _o(gx, gy, w * 0.4, h * 0.4), WHITE, 150, 0.3)
     horizon = h * rng.uniform(0.7, 0.76)
     if kind in ("tea", "rice"):  # pale terraced hills behind the table
         hill = _mix((120, 170, 90), top, 0.55)
         for i in range(3):
             ph, base = rng.uniform(0, 6), horizon - h * (0.12 - i * 0.04)
-            pts = [
-                (w * k / 40, base - h * 0.06 * math.sin(k / 40 * PI * 2 + ph)) for k in range(41)
-            ]
+            pts = [(w * k / 40, base - h * 0.06 * math.sin(k / 6.37 + ph)) for k in range(41)]
             d.polygon([(0, h), *pts, (w, h)], fill=_mix(hill, top, 0.3 - i * 0.1))
-            for s in range(4):
-                d.line(
-                    [(x, y + s * h * 0.012) for x, y in pts], fill=(*_lit(hill, 0.3), 120), width=3
-                )
+            for dy in (0, h * 0.012, h * 0.024, h * 0.036):
+                d.line([(x, y + dy) for x, y in pts], fill=(*_lit(hill, 0.3), 120), width=3)
     style = rng.choice(["table", "table", "cloth", "plain"])
     if style == "plain":
         return
     surf, n = (rng.choice(WOODS), 6) if style == "table" else (_jit(rng, (236, 226, 206)), 12)
-    img.paste(
-        _gradient((w, round(h - horizon)), _lit(surf, 0.1), _lit(surf, -0.12)), (0, round(horizon))
-    )
+    table = _gradient((w, round(h - horizon)), _lit(surf, 0.1), _lit(surf, -0.12))
+    img.paste(table, (0, round(horizon)))
     d.line([(0, horizon), (w, horizon)], fill=_lit(surf, 0.3), width=4)
     for k in range(1, n):
         yy = horizon + (h - horizon) * k / n
@@ -666,9 +594,8 @@ def _render(kind, seed, size, banner):
     else:
         _backdrop(img, d, rng, kind, w, h)
         s = min(w, h) * rng.uniform(0.86, 0.96)
-        SUBJECTS[kind](
-            img, d, rng, _Box((w - s) / 2 + rng.uniform(-0.02, 0.02) * s, (h - s) / 2, s)
-        )
+        x0 = (w - s) / 2 + rng.uniform(-0.02, 0.02) * s
+        SUBJECTS[kind](img, d, rng, _Box(x0, (h - s) / 2, s))
         if rng.random() < 0.5:
             img = ImageOps.mirror(img)
     buf = io.BytesIO()

@@ -299,7 +299,7 @@ class DemoLoader:
     def product_stock(variants: list[dict]) -> None:
         for data in variants:
             variant = ProductVariant.objects.get(sku=data["sku"])
-            stock, created = Stock.objects.get_or_create(variant=variant)
+            stock, _ = Stock.objects.get_or_create(variant=variant)
             if stock.reserved == 0 and stock.on_hand != data["stock"]:
                 stock.on_hand = data["stock"]
                 stock.save(update_fields=["on_hand", "updated_at"])

@@ -1,4 +1,4 @@
-"""Local development: SQLite, eager Celery, console e-mail (unless the environment says otherwise)."""
+"""Local development: SQLite, eager Celery, console e-mail (unless the environment says so)."""
 
 from .base import *  # noqa: F403
 from .base import env_bool

@@ -1,4 +1,4 @@
-"""Cooperatives edit listings in the Wagtail admin: bad input is a form error, nothing half-saved."""
+"""Listings in the Wagtail admin: bad input is a form error and nothing is half-saved."""
 
 import pytest
 from django.urls import reverse
