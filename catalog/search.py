@@ -13,7 +13,7 @@ from django.conf import settings
 
 from .models import Category, ProductPage
 from .selectors import live_products, product_cards
-from .text import fold
+from .text import search_terms
 
 MAX_QUERY_LENGTH = 100
 
@@ -34,8 +34,8 @@ def search_products(
 ) -> SearchResult:
     """Live products matching every word of ``query`` (accent-insensitive), best first."""
     query = " ".join((query or "").split())[:MAX_QUERY_LENGTH]
-    folded = fold(query)
-    if not folded.strip():
+    folded = search_terms(query)
+    if not folded:
         return SearchResult(query=query, products=[], category=category)
     base = live_products()
     if category is not None:

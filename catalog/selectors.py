@@ -59,7 +59,9 @@ def star_spotlight(limit: int = 4) -> list[ProductPage]:
 
     today = timezone.localdate()
     certified = live_products().filter(
-        certifications__issued_on__lte=today, certifications__expires_on__gt=today
+        is_featured=False,
+        certifications__issued_on__lte=today,
+        certifications__expires_on__gt=today,
     )
     products = list(product_cards(certified.distinct())[: limit * 3])
     products.sort(key=lambda p: -(p.current_certification.stars if p.current_certification else 0))

@@ -17,6 +17,7 @@ from wagtail.models import Collection, Page, Site
 
 from catalog.gtin import normalize_gtin
 from catalog.models import Category, OcopCertification, ProductPage, ProductVariant, Stock
+from catalog.text import fold
 from marketplace.models import Cooperative, Membership
 from marketplace.roles import INSPECTORS_GROUP, OPERATORS_GROUP, ensure_role_groups
 from marketplace.services import membership_add
@@ -285,9 +286,9 @@ class DemoLoader:
         if page.gallery_images.exists() if page.pk else False:
             return
         collection = Collection.objects.filter(name=cooperative.name).first()
+        kind = "rice" if fold(data["title"]).startswith(("gao", "com")) else category.icon
         images = [
-            self.image(f"demo:{data['slug']}:{n}", category.icon, collection=collection)
-            for n in (1, 2)
+            self.image(f"demo:{data['slug']}:{n}", kind, collection=collection) for n in (1, 2)
         ]
         from catalog.models import ProductImage
 
