@@ -62,10 +62,7 @@ def main() -> None:
             assert response.status_code == 200, (url, response.status_code)
         timings.sort()
         p95 = timings[max(int(len(timings) * 0.95) - 1, 0)]
-        print(
-            f"{name:<12} {queries:>7} "
-            f"{statistics.median(timings):>10.1f} {p95:>8.1f}"
-        )
+        print(f"{name:<12} {queries:>7} {statistics.median(timings):>10.1f} {p95:>8.1f}")
 
 
 if __name__ == "__main__":

@@ -3,16 +3,10 @@ from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 
+from marketplace.roles import member_cooperative_ids
+
 from .models import Category, OcopCertification, Stock
-
-
-def _member_cooperative_ids(user) -> list[int] | None:
-    """None means "all" (operators and superusers)."""
-    from marketplace.roles import OPERATORS_GROUP
-
-    if user.is_superuser or user.groups.filter(name=OPERATORS_GROUP).exists():
-        return None
-    return list(user.memberships.values_list("cooperative_id", flat=True))
+from .permissions import CooperativeScopedEditView, CooperativeScopedPermissionPolicy
 
 
 class CategoryViewSet(SnippetViewSet):
@@ -29,11 +23,20 @@ class StockViewSet(SnippetViewSet):
     list_display = ["variant", "on_hand", "reserved", "available", "updated_at"]
     search_fields = ["variant__sku", "variant__page__title"]
     panels = [FieldPanel("on_hand")]
+    edit_view_class = CooperativeScopedEditView
     ordering = ["variant__page__title", "variant__sort_order"]
+
+    @property
+    def permission_policy(self):
+        return CooperativeScopedPermissionPolicy(
+            Stock,
+            cooperative_lookup="variant__page__cooperative",
+            cooperative_of=lambda stock: stock.variant.page.cooperative_id,
+        )
 
     def get_queryset(self, request):
         qs = Stock.objects.select_related("variant__page")
-        ids = _member_cooperative_ids(request.user)
+        ids = member_cooperative_ids(request.user)
         return qs if ids is None else qs.filter(variant__page__cooperative_id__in=ids)
 
 
@@ -43,10 +46,19 @@ class CertificationViewSet(SnippetViewSet):
     menu_label = _("OCOP certifications")
     list_display = ["product", "stars", "certificate_number", "issued_on", "expires_on"]
     list_filter = ["stars", "issuing_level"]
+    edit_view_class = CooperativeScopedEditView
+
+    @property
+    def permission_policy(self):
+        return CooperativeScopedPermissionPolicy(
+            OcopCertification,
+            cooperative_lookup="product__cooperative",
+            cooperative_of=lambda cert: cert.product.cooperative_id,
+        )
 
     def get_queryset(self, request):
         qs = OcopCertification.objects.select_related("product")
-        ids = _member_cooperative_ids(request.user)
+        ids = member_cooperative_ids(request.user)
         return qs if ids is None else qs.filter(product__cooperative_id__in=ids)
 
 

@@ -57,3 +57,10 @@ def ensure_role_groups() -> dict[str, Group]:
 
 def cooperative_permissions() -> list[Permission]:
     return _permissions(COOPERATIVE_PERMISSIONS)
+
+
+def member_cooperative_ids(user) -> list[int] | None:
+    """Cooperatives whose data ``user`` may manage; ``None`` means all (operators, superusers)."""
+    if user.is_superuser or user.groups.filter(name=OPERATORS_GROUP).exists():
+        return None
+    return list(user.memberships.values_list("cooperative_id", flat=True))

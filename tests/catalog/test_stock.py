@@ -49,3 +49,27 @@ def test_admin_stock_form_rejects_negative(admin_client, stock):
     response = admin_client.post(url, {"on_hand": "40"})
     assert response.status_code == 302
     assert Stock.objects.get(pk=stock.pk).on_hand == 40
+
+
+def test_members_edit_only_their_own_cooperatives_stock(client, tree, stock):
+    from marketplace.services import membership_add
+
+    from ..factories import CooperativeFactory, UserFactory
+
+    outsider = UserFactory(username="other-htx")
+    membership_add(user=outsider, cooperative=CooperativeFactory(), role="owner")
+    insider = UserFactory(username="own-htx")
+    membership_add(user=insider, cooperative=tree.cooperative, role="staff")
+    url = reverse("wagtailsnippets_catalog_stock:edit", args=(stock.pk,))
+
+    client.force_login(outsider)
+    assert client.post(url, {"on_hand": "0"}).status_code in (302, 403)
+    assert Stock.objects.get(pk=stock.pk).on_hand == 3
+    listing = client.get(reverse("wagtailsnippets_catalog_stock:list"))
+    assert stock.variant.sku not in listing.content.decode()
+
+    client.force_login(insider)
+    assert client.post(url, {"on_hand": "12"}).status_code == 302
+    assert Stock.objects.get(pk=stock.pk).on_hand == 12
+    listing = client.get(reverse("wagtailsnippets_catalog_stock:list"))
+    assert stock.variant.page.title in listing.content.decode()

@@ -1,0 +1,51 @@
+"""Admin permission policies that keep each cooperative to its own rows."""
+
+from collections.abc import Callable
+
+from django.core.exceptions import PermissionDenied
+from wagtail.permission_policies import ModelPermissionPolicy
+from wagtail.snippets.views.snippets import EditView
+
+from marketplace.roles import member_cooperative_ids
+
+
+class CooperativeScopedPermissionPolicy(ModelPermissionPolicy):
+    """Model permissions, and on top: members act only on their own cooperative's rows.
+
+    ``cooperative_lookup`` is the ORM path to the cooperative id (``variant__page__cooperative``)
+    and ``cooperative_of`` reads it from an instance.
+    """
+
+    def __init__(self, model, *, cooperative_lookup: str, cooperative_of: Callable):
+        super().__init__(model)
+        self.cooperative_lookup = cooperative_lookup
+        self.cooperative_of = cooperative_of
+
+    def _in_scope(self, user, instance) -> bool:
+        ids = member_cooperative_ids(user)
+        return ids is None or self.cooperative_of(instance) in ids
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return super().user_has_permission_for_instance(user, action, instance) and self._in_scope(
+            user, instance
+        )
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        return super().user_has_any_permission_for_instance(
+            user, actions, instance
+        ) and self._in_scope(user, instance)
+
+    def instances_user_has_any_permission_for(self, user, actions):
+        qs = super().instances_user_has_any_permission_for(user, actions)
+        ids = member_cooperative_ids(user)
+        return qs if ids is None else qs.filter(**{f"{self.cooperative_lookup}__in": ids})
+
+
+class CooperativeScopedEditView(EditView):
+    """Wagtail's edit view checks model permissions only; this adds the per-row check."""
+
+    def get_object(self, queryset=None):
+        obj = super().get_object(queryset)
+        if not self.user_has_permission_for_instance("change", obj):
+            raise PermissionDenied
+        return obj
