@@ -2,7 +2,13 @@
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
-from wagtail.models import Collection, GroupCollectionPermission, GroupPagePermission, Page
+from wagtail.models import (
+    Collection,
+    GroupApprovalTask,
+    GroupCollectionPermission,
+    GroupPagePermission,
+    Page,
+)
 
 from marketplace.roles import OPERATORS_GROUP
 from marketplace.services import cooperative_group_ensure
@@ -50,4 +56,7 @@ def operators_grant(*, root_page: Page) -> Group:
         GroupCollectionPermission.objects.get_or_create(
             group=group, collection=root, permission=_perm("wagtailimages", codename)
         )
+    # Cooperatives' edits go through Wagtail's default moderation workflow: operators approve.
+    for task in GroupApprovalTask.objects.filter(active=True):
+        task.groups.add(group)
     return group

@@ -57,6 +57,11 @@ def _date(value: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(value) if value else None
 
 
+def assign(obj, fields: dict) -> None:
+    for key, value in fields.items():
+        setattr(obj, key, value)
+
+
 def _paragraphs_html(text: str) -> str:
     return "".join(f"<p>{html.escape(p.strip())}</p>" for p in text.split("\n\n") if p.strip())
 
@@ -101,8 +106,7 @@ class DemoLoader:
             page = model(slug=slug, **fields)
             parent.add_child(instance=page)
         else:
-            for key, value in fields.items():
-                setattr(page, key, value)
+            assign(page, fields)
         return self.publish(page)
 
     # --- steps ------------------------------------------------------------
@@ -161,8 +165,7 @@ class DemoLoader:
             if existing is None:
                 self.upsert_page(home, CategoryPage, category.slug, category=category, **fields)
             else:
-                for key, value in fields.items():
-                    setattr(existing, key, value)
+                assign(existing, fields)
                 self.publish(existing)
         return result
 
@@ -218,8 +221,7 @@ class DemoLoader:
                 page = CooperativePage(slug=coop.slug, cooperative=coop, **fields)
                 index.add_child(instance=page)
             else:
-                for key, value in fields.items():
-                    setattr(page, key, value)
+                assign(page, fields)
             collection = cooperative_page_grant(page=page)
             page.image = self.image(
                 f"demo:banner:{coop.slug}", kind, banner=True, collection=collection
@@ -256,8 +258,7 @@ class DemoLoader:
                 page = ProductPage(slug=data["slug"], **fields)
                 parent.add_child(instance=page)
             else:
-                for key, value in fields.items():
-                    setattr(page, key, value)
+                assign(page, fields)
             self.product_variants(page, data["variants"])
             self.product_gallery(page, data, category, parent.cooperative)
             self.publish(page)
@@ -344,8 +345,7 @@ class DemoLoader:
                 page = ArticlePage(slug=data["slug"], body=body, **fields)
                 index.add_child(instance=page)
             else:
-                for key, value in fields.items():
-                    setattr(page, key, value)
+                assign(page, fields)
                 page.body = body
             self.publish(page)
 

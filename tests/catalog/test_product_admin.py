@@ -117,3 +117,34 @@ def test_cooperative_member_edits_only_its_own_subtree(client, tree):
     foreign = client.post(add_url(other), product_form(tree, image, sku="LB-OTHER-1"))
     assert foreign.status_code in (302, 403)
     assert not ProductPage.objects.child_of(other).exists()
+
+
+def test_member_submits_for_moderation_and_an_operator_approves(client, tree):
+    from django.contrib.auth.models import Group
+    from wagtail.models import Workflow
+
+    from cms.services import operators_grant
+    from marketplace.roles import OPERATORS_GROUP
+
+    operators_grant(root_page=tree.home)
+    member = UserFactory(username="lb-owner")
+    membership_add(user=member, cooperative=tree.cooperative, role="owner")
+    cooperative_page_grant(page=tree.coop_page)
+    client.force_login(member)
+    data = product_form(tree, make_image())
+    data["action-submit"] = "Submit"
+    assert client.post(add_url(tree.coop_page), data).status_code == 302
+    page = ProductPage.objects.get(slug="che-dinh-la-bang")
+    assert not page.live
+    state = page.current_workflow_state
+    assert state is not None and state.status == "in_progress"
+    assert Workflow.objects.get(active=True, pk=state.workflow_id)
+
+    operator = UserFactory(username="op-1")
+    operator.groups.add(Group.objects.get(name=OPERATORS_GROUP))
+    task_state = state.current_task_state
+    assert task_state.task.specific.user_can_access_editor(page, operator)
+    task_state.task.specific.on_action(task_state, operator, "approve")
+    page.refresh_from_db()
+    assert page.live
+    assert ProductVariant.objects.filter(sku="LB-TEST-200").exists()
