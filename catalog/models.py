@@ -12,6 +12,7 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.db.models import Q
+from django.http import Http404
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.translation import get_language
@@ -260,6 +261,11 @@ class ProductPage(Page):
         ]
         states = {v.availability for v in self.active_variants}
         return next((s for s in order if s in states), Availability.OUT_OF_STOCK)
+
+    def serve(self, request, *args, **kwargs):
+        if self.cooperative is None or not self.cooperative.is_approved:
+            raise Http404("This cooperative is not selling at the moment.")
+        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

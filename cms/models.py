@@ -7,6 +7,7 @@ Tree: Home -> Cooperatives -> Cooperative -> Product (catalog.ProductPage)
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db import models
+from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from wagtail import blocks
@@ -122,6 +123,11 @@ class CooperativePage(Page):
 
     class Meta:
         verbose_name = _("cooperative page")
+
+    def serve(self, request, *args, **kwargs):
+        if not self.cooperative.is_approved:
+            raise Http404("This cooperative is not selling at the moment.")
+        return super().serve(request, *args, **kwargs)
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)

@@ -148,3 +148,28 @@ def test_member_submits_for_moderation_and_an_operator_approves(client, tree):
     page.refresh_from_db()
     assert page.live
     assert ProductVariant.objects.filter(sku="LB-TEST-200").exists()
+
+
+def test_creating_a_cooperative_page_in_the_admin_grants_its_subtree(admin_client, tree):
+    from wagtail.models import GroupPagePermission
+
+    from cms.models import CooperativePage
+
+    from ..factories import CooperativeFactory
+
+    coop = CooperativeFactory(slug="htx-nam-ba-be", name="HTX Nấm Ba Bể")
+    url = reverse("wagtailadmin_pages:add", args=("cms", "cooperativepage", tree.index.pk))
+    data = nested_form_data(
+        {
+            "title": coop.name,
+            "slug": coop.slug,
+            "cooperative": coop.pk,
+            "tagline": "Nấm hương rừng",
+            "story": rich_text("<p>Nấm rừng Ba Bể.</p>"),
+        }
+    )
+    assert admin_client.post(url, data).status_code == 302
+    page = CooperativePage.objects.get(slug="htx-nam-ba-be")
+    coop.refresh_from_db()
+    granted = GroupPagePermission.objects.filter(group=coop.group, page=page)
+    assert {p.permission.codename for p in granted} == {"add_page", "change_page"}

@@ -63,3 +63,12 @@ def test_product_page_shows_price_stars_origin_and_stock(client, shop):
 
 def test_unknown_page_is_a_404_not_a_500(client, shop):
     assert client.get("/khong-co-trang-nay/").status_code == 404
+
+
+def test_suspended_cooperative_pages_are_not_served(client, shop):
+    from marketplace.models import Cooperative
+
+    Cooperative.objects.filter(pk=shop.cooperative.pk).update(status="suspended")
+    assert client.get(shop.product.url).status_code == 404
+    assert client.get(shop.coop_page.url).status_code == 404
+    assert "Chè búp La Bằng" not in client.get("/").content.decode()
