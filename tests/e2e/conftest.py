@@ -3,6 +3,7 @@ here). `.ci/run` installs chromium with apt; without it these tests are reported
 
 import os
 import shutil
+from contextlib import contextmanager
 
 import pytest
 
@@ -63,17 +64,22 @@ def _serialized_database_in_this_context(browser):
         connections["default"]._test_serialized_contents = _serialized["default"]
 
 
+@contextmanager
+def browser_tab(browser, width: int, height: int):
+    context = browser.new_context(viewport={"width": width, "height": height}, locale="vi-VN")
+    try:
+        yield context.new_page()
+    finally:
+        context.close()
+
+
 @pytest.fixture
 def phone(browser, _serialized_database_in_this_context):
-    context = browser.new_context(viewport={"width": 360, "height": 740}, locale="vi-VN")
-    page = context.new_page()
-    yield page
-    context.close()
+    with browser_tab(browser, 360, 740) as page:
+        yield page
 
 
 @pytest.fixture
 def desktop(browser, _serialized_database_in_this_context):
-    context = browser.new_context(viewport={"width": 1280, "height": 900}, locale="vi-VN")
-    page = context.new_page()
-    yield page
-    context.close()
+    with browser_tab(browser, 1280, 900) as page:
+        yield page
