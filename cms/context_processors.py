@@ -1,7 +1,16 @@
 from django.urls import translate_url
+from django.utils.functional import SimpleLazyObject
 from django.utils.translation import get_language
+from wagtail.models import Page
 
 from catalog.models import Category
+
+from .models import ArticleIndexPage, CooperativeIndexPage
+
+
+def _section_pages() -> list[Page]:
+    """The cooperatives and stories indexes, in one query, for the header and footer."""
+    return list(Page.objects.live().type(CooperativeIndexPage, ArticleIndexPage).order_by("path"))
 
 
 def storefront(request):
@@ -10,6 +19,7 @@ def storefront(request):
         return {}
     current = get_language()
     return {
+        "section_pages": SimpleLazyObject(_section_pages),
         "nav_categories": Category.objects.select_related("page").filter(page__live=True),
         "alternate_language": "en" if current == "vi" else "vi",
         "alternate_language_url": translate_url(

@@ -72,3 +72,23 @@ def test_suspended_cooperative_pages_are_not_served(client, shop):
     assert client.get(shop.product.url).status_code == 404
     assert client.get(shop.coop_page.url).status_code == 404
     assert "Chè búp La Bằng" not in client.get("/").content.decode()
+
+
+def test_product_page_carries_schema_org_offers(client, shop):
+    import json
+    import re
+
+    html = client.get(shop.product.url).content.decode()
+    payload = re.search(r'<script type="application/ld\+json">(.*?)</script>', html, re.S)
+    data = json.loads(payload.group(1))
+    assert data["name"] == "Chè búp La Bằng"
+    offer = data["offers"][0]
+    assert (offer["price"], offer["priceCurrency"]) == (125_000, "VND")
+    assert offer["availability"] == "https://schema.org/InStock"
+    assert len(offer["gtin14"]) == 14
+
+
+def test_footer_links_to_cooperatives_and_stories(client, shop):
+    html = client.get("/").content.decode()
+    assert f'href="{shop.index.url}"' in html
+    assert f'href="{shop.stories.url}"' in html
