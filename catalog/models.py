@@ -191,9 +191,17 @@ class ProductPage(Page):
 
     def save(self, *args, **kwargs):
         if self.cooperative_id is None and self.depth and self.path:
-            parent = self.get_parent()
-            self.cooperative = getattr(parent.specific, "cooperative", None) if parent else None
+            self.sync_cooperative()
         return super().save(*args, **kwargs)
+
+    def sync_cooperative(self) -> bool:
+        """Take the cooperative from the parent page; True when it changed (after a move)."""
+        parent = self.get_parent()
+        cooperative = getattr(parent.specific, "cooperative", None) if parent else None
+        changed = cooperative is not None and cooperative.pk != self.cooperative_id
+        if changed:
+            self.cooperative = cooperative
+        return changed
 
     # --- derived data -----------------------------------------------------
 
@@ -241,8 +249,9 @@ class ProductPage(Page):
         """The latest certification when none is valid today (to say it has expired)."""
         if self.current_certification is not None:
             return None
-        certs = sorted(self.certifications.all(), key=lambda c: c.expires_on, reverse=True)
-        return certs[0] if certs else None
+        today = timezone.localdate()
+        expired = [c for c in self.certifications.all() if c.expires_on <= today]
+        return max(expired, key=lambda c: c.expires_on) if expired else None
 
     @property
     def preorder_open(self) -> bool:
@@ -271,7 +280,11 @@ class ProductPage(Page):
         context = super().get_context(request, *args, **kwargs)
         from .selectors import product_detail
 
-        context["product"] = product_detail(page_id=self.pk) or self
+        # A preview (draft, moderation) renders this in-memory revision, not the live row.
+        if getattr(request, "is_preview", False) or self.pk is None:
+            context["product"] = self
+        else:
+            context["product"] = product_detail(page_id=self.pk) or self
         return context
 
 

@@ -3,8 +3,9 @@
 from collections.abc import Callable
 
 from django.core.exceptions import PermissionDenied
+from django.utils.translation import gettext as _
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.snippets.views.snippets import EditView
+from wagtail.snippets.views.snippets import EditView, HistoryView, UsageView
 
 from marketplace.roles import member_cooperative_ids
 
@@ -41,11 +42,47 @@ class CooperativeScopedPermissionPolicy(ModelPermissionPolicy):
         return qs if ids is None else qs.filter(**{f"{self.cooperative_lookup}__in": ids})
 
 
-class CooperativeScopedEditView(EditView):
-    """Wagtail's edit view checks model permissions only; this adds the per-row check."""
+class CooperativeScopedObjectMixin:
+    """Wagtail's object views check model permissions only; this adds the per-row check."""
 
-    def get_object(self, queryset=None):
-        obj = super().get_object(queryset)
-        if not self.user_has_permission_for_instance("change", obj):
+    def get_object(self, *args, **kwargs):
+        obj = super().get_object(*args, **kwargs)
+        if not self.permission_policy.user_has_any_permission_for_instance(
+            self.request.user, ["change", "view"], obj
+        ):
             raise PermissionDenied
         return obj
+
+
+class CooperativeScopedEditView(CooperativeScopedObjectMixin, EditView):
+    pass
+
+
+class CooperativeScopedHistoryView(CooperativeScopedObjectMixin, HistoryView):
+    pass
+
+
+class CooperativeScopedUsageView(CooperativeScopedObjectMixin, UsageView):
+    pass
+
+
+class StockEditView(CooperativeScopedEditView):
+    """Counted stock goes through ``stock_set_on_hand``: row lock, never below reservations."""
+
+    def save_instance(self):
+        from .stock import stock_set_on_hand
+
+        return stock_set_on_hand(
+            variant_id=self.object.pk, on_hand=self.form.cleaned_data["on_hand"]
+        )
+
+    def form_valid(self, form):
+        from .stock import InsufficientStock
+
+        try:
+            return super().form_valid(form)
+        except InsufficientStock:
+            form.add_error(
+                "on_hand", _("Orders have reserved more than this; count again or wait.")
+            )
+            return self.form_invalid(form)

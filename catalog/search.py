@@ -1,6 +1,7 @@
 """Product search: one entry point (``search_products``) for the page, the API and later
 facets. The database backend (Wagtail search: PostgreSQL full text or SQLite FTS) is the
-embedded default; ``catalog.search_es`` holds the Elasticsearch mapping used when
+embedded default and, for now, the only one in use; ``catalog.search_es`` holds the
+Elasticsearch mapping and query that the Search capability will route to when
 ``ELASTICSEARCH_URL`` is set.
 
 Vietnamese diacritics are folded on both sides (``ProductPage.search_text_folded`` and the
@@ -8,8 +9,6 @@ query), so ``che la bang`` finds ``Chè La Bằng``.
 """
 
 from dataclasses import dataclass
-
-from django.conf import settings
 
 from .models import Category, ProductPage
 from .selectors import live_products, product_cards
@@ -46,10 +45,3 @@ def search_products(
     return SearchResult(
         query=query, products=[by_id[i] for i in ids if i in by_id], category=category
     )
-
-
-def elasticsearch_ping() -> bool:
-    from elasticsearch import Elasticsearch
-
-    client = Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=2)
-    return bool(client.ping())

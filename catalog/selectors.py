@@ -1,7 +1,8 @@
 """Read queries for the storefront. Every listing goes through ``with_listing_data`` so that the
 number of SQL queries does not grow with the number of products shown."""
 
-from django.db.models import Prefetch, QuerySet
+from django.db.models import Max, Prefetch, Q, QuerySet
+from django.utils import timezone
 from wagtail.images import get_image_model
 
 from .models import OcopCertification, ProductImage, ProductPage, ProductVariant
@@ -54,15 +55,14 @@ def featured_products(limit: int = 8) -> list[ProductPage]:
 
 
 def star_spotlight(limit: int = 4) -> list[ProductPage]:
-    """Products holding a valid OCOP certification, best stars first."""
-    from django.utils import timezone
-
+    """Products (not already featured) with a valid OCOP certification, best stars first."""
     today = timezone.localdate()
-    certified = live_products().filter(
-        is_featured=False,
-        certifications__issued_on__lte=today,
-        certifications__expires_on__gt=today,
+    valid = Q(certifications__issued_on__lte=today, certifications__expires_on__gt=today)
+    certified = (
+        live_products()
+        .filter(is_featured=False)
+        .annotate(best_stars=Max("certifications__stars", filter=valid))
+        .filter(best_stars__isnull=False)
+        .order_by("-best_stars", "title")
     )
-    products = list(product_cards(certified.distinct())[: limit * 3])
-    products.sort(key=lambda p: -(p.current_certification.stars if p.current_certification else 0))
-    return products[:limit]
+    return list(with_listing_data(certified)[:limit])

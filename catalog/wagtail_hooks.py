@@ -6,7 +6,13 @@ from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
 from marketplace.roles import member_cooperative_ids
 
 from .models import Category, OcopCertification, Stock
-from .permissions import CooperativeScopedEditView, CooperativeScopedPermissionPolicy
+from .permissions import (
+    CooperativeScopedEditView,
+    CooperativeScopedHistoryView,
+    CooperativeScopedPermissionPolicy,
+    CooperativeScopedUsageView,
+    StockEditView,
+)
 
 
 class CategoryViewSet(SnippetViewSet):
@@ -23,7 +29,9 @@ class StockViewSet(SnippetViewSet):
     list_display = ["variant", "on_hand", "reserved", "available", "updated_at"]
     search_fields = ["variant__sku", "variant__page__title"]
     panels = [FieldPanel("on_hand")]
-    edit_view_class = CooperativeScopedEditView
+    edit_view_class = StockEditView
+    history_view_class = CooperativeScopedHistoryView
+    usage_view_class = CooperativeScopedUsageView
     ordering = ["variant__page__title", "variant__sort_order"]
 
     @property
@@ -47,6 +55,8 @@ class CertificationViewSet(SnippetViewSet):
     list_display = ["product", "stars", "certificate_number", "issued_on", "expires_on"]
     list_filter = ["stars", "issuing_level"]
     edit_view_class = CooperativeScopedEditView
+    history_view_class = CooperativeScopedHistoryView
+    usage_view_class = CooperativeScopedUsageView
 
     @property
     def permission_policy(self):

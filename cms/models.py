@@ -109,13 +109,22 @@ class CooperativePage(Page):
     tagline = models.CharField(_("tagline"), max_length=200, blank=True)
     story = RichTextField(_("story"), blank=True)
     image = _image_field()
+    collection = models.OneToOneField(
+        "wagtailcore.Collection",
+        verbose_name=_("image collection"),
+        null=True,
+        blank=True,
+        editable=False,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
 
     parent_page_types = ["cms.CooperativeIndexPage"]
     subpage_types = ["catalog.ProductPage"]
     search_fields = [*Page.search_fields, index.SearchField("tagline"), index.SearchField("story")]
     content_panels = [
         *Page.content_panels,
-        FieldPanel("cooperative"),
+        FieldPanel("cooperative", permission="marketplace.change_cooperative"),
         FieldPanel("tagline"),
         FieldPanel("image"),
         FieldPanel("story"),

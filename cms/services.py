@@ -32,10 +32,12 @@ def cooperative_page_grant(*, page: CooperativePage) -> Collection:
         GroupPagePermission.objects.get_or_create(
             group=group, page=page, permission=_perm("wagtailcore", codename)
         )
-    root = Collection.get_first_root_node()
-    collection = root.get_children().filter(name=page.cooperative.name).first()
+    collection = page.collection
     if collection is None:
-        collection = root.add_child(name=page.cooperative.name)
+        root = Collection.get_first_root_node()
+        collection = root.add_child(name=f"{page.cooperative.name} ({page.cooperative.slug})")
+        CooperativePage.objects.filter(pk=page.pk).update(collection=collection)
+        page.collection = collection
     for codename in COOPERATIVE_IMAGE_PERMISSIONS:
         GroupCollectionPermission.objects.get_or_create(
             group=group, collection=collection, permission=_perm("wagtailimages", codename)

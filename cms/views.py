@@ -1,3 +1,4 @@
+from django.core.validators import slug_re
 from django.shortcuts import render
 from django.views.decorators.http import require_GET
 
@@ -10,8 +11,8 @@ def search(request):
     """``/search/?q=``: the one search entry point of the storefront."""
     query = request.GET.get("q", "")
     category = None
-    category_slug = request.GET.get("category")
-    if category_slug:
+    category_slug = request.GET.get("category", "")
+    if slug_re.fullmatch(category_slug):
         category = Category.objects.filter(slug=category_slug).first()
     result = search_products(query, category=category)
     return render(

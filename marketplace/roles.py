@@ -39,7 +39,10 @@ def ensure_role_groups() -> dict[str, Group]:
     """Create (or complete) the operator and inspector groups. Idempotent."""
     operators, _ = Group.objects.get_or_create(name=OPERATORS_GROUP)
     operators.permissions.add(
-        *Permission.objects.filter(content_type__app_label__in=OPERATOR_APPS),
+        # Not the User model: an operator must not create superusers or reset passwords.
+        *Permission.objects.filter(content_type__app_label__in=OPERATOR_APPS).exclude(
+            content_type__app_label="marketplace", content_type__model="user"
+        ),
         *_permissions([("wagtailadmin", "access_admin")]),
         *Permission.objects.filter(
             content_type__app_label__in=("wagtailimages", "wagtaildocs", "wagtailcore")

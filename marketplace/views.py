@@ -52,13 +52,13 @@ def _check_queue() -> dict:
 
 
 def _check_search() -> dict:
-    from django.utils.module_loading import import_string
-
     if not settings.ELASTICSEARCH_URL:
         return {"status": "ok", "backend": "database"}
     try:
-        ping = import_string("catalog.search.elasticsearch_ping")
-        return {"status": "ok" if ping() else "error", "backend": "elasticsearch"}
+        from elasticsearch import Elasticsearch
+
+        client = Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=2)
+        return {"status": "ok" if client.ping() else "error", "backend": "elasticsearch"}
     except Exception as exc:
         return {"status": "error", "backend": "elasticsearch", "error": exc.__class__.__name__}
 

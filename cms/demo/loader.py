@@ -286,7 +286,7 @@ class DemoLoader:
             return
         if page.gallery_images.exists() if page.pk else False:
             return
-        collection = Collection.objects.filter(name=cooperative.name).first()
+        collection = cooperative.page.collection
         kind = "rice" if fold(data["title"]).startswith(("gao", "com")) else category.icon
         images = [
             self.image(f"demo:{data['slug']}:{n}", kind, collection=collection) for n in (1, 2)

@@ -173,3 +173,54 @@ def test_creating_a_cooperative_page_in_the_admin_grants_its_subtree(admin_clien
     coop.refresh_from_db()
     granted = GroupPagePermission.objects.filter(group=coop.group, page=page)
     assert {p.permission.codename for p in granted} == {"add_page", "change_page"}
+
+
+def test_preview_shows_the_draft_not_the_live_product(admin_client, tree):
+    product = add_product(tree.coop_page, title="Chè cũ")
+    product.title = "Chè mới chưa duyệt"
+    html = product.make_preview_request().content.decode()
+    assert "<h1>Chè mới chưa duyệt</h1>" in html
+    assert "<h1>Chè cũ</h1>" not in html
+
+
+def test_copying_a_product_is_refused_cleanly(admin_client, tree):
+    product = add_product(tree.coop_page)
+    url = reverse("wagtailadmin_pages:copy", args=(product.pk,))
+    response = admin_client.post(
+        url,
+        {"new_title": "Bản sao", "new_slug": "ban-sao", "new_parent_page": tree.coop_page.pk},
+    )
+    assert response.status_code == 302
+    assert not ProductPage.objects.filter(slug="ban-sao").exists()
+
+
+def test_moving_a_product_moves_it_to_the_new_cooperative(admin_client, tree):
+    other = add_cooperative_page(tree.index)
+    product = add_product(tree.coop_page)
+    url = reverse("wagtailadmin_pages:move_confirm", args=(product.pk, other.pk))
+    assert admin_client.post(url).status_code == 302
+    product.refresh_from_db()
+    assert product.get_parent().pk == other.pk
+    assert product.cooperative == other.cooperative
+
+
+def test_members_cannot_reassign_their_cooperative_page(client, tree):
+    from cms.models import CooperativePage
+
+    member = UserFactory(username="lb-editor")
+    membership_add(user=member, cooperative=tree.cooperative, role="owner")
+    cooperative_page_grant(page=tree.coop_page)
+    client.force_login(member)
+    html = client.get(reverse("wagtailadmin_pages:edit", args=(tree.coop_page.pk,))).content
+    assert b'name="cooperative"' not in html
+    assert CooperativePage.objects.get(pk=tree.coop_page.pk).cooperative == tree.cooperative
+
+
+def test_cooperatives_with_the_same_name_get_separate_image_collections(tree):
+    from ..factories import CooperativeFactory
+
+    twin = add_cooperative_page(tree.index, CooperativeFactory(name=tree.cooperative.name))
+    first = cooperative_page_grant(page=tree.coop_page)
+    second = cooperative_page_grant(page=twin)
+    assert first.pk != second.pk
+    assert cooperative_page_grant(page=tree.coop_page).pk == first.pk

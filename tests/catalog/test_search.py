@@ -57,3 +57,5 @@ def test_search_page_survives_odd_input(client, catalog):
     for q in ["' OR 1=1 --", "%%%", "a" * 5000, "\u0000", "che & | ! :*"]:
         response = client.get("/search/", {"q": q})
         assert response.status_code == 200, q
+        response = client.get("/search/", {"q": "che", "category": q})
+        assert response.status_code == 200, q

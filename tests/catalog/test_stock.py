@@ -73,3 +73,30 @@ def test_members_edit_only_their_own_cooperatives_stock(client, tree, stock):
     assert Stock.objects.get(pk=stock.pk).on_hand == 12
     listing = client.get(reverse("wagtailsnippets_catalog_stock:list"))
     assert stock.variant.page.title in listing.content.decode()
+
+
+def test_members_cannot_read_other_cooperatives_stock_history(client, tree, stock):
+    from marketplace.services import membership_add
+
+    from ..factories import CooperativeFactory, UserFactory
+
+    outsider = UserFactory(username="other-htx-2")
+    membership_add(user=outsider, cooperative=CooperativeFactory(), role="owner")
+    client.force_login(outsider)
+    for view in ("history", "usage"):
+        url = reverse(f"wagtailsnippets_catalog_stock:{view}", args=(stock.pk,))
+        assert client.get(url).status_code in (302, 403), view
+
+
+def test_admin_stock_edit_respects_reservations_made_meanwhile(admin_client, stock):
+    url = reverse("wagtailsnippets_catalog_stock:edit", args=(stock.pk,))
+    admin_client.get(url)
+    stock_reserve(variant_id=stock.pk, quantity=3)  # an order reserves while the form is open
+    response = admin_client.post(url, {"on_hand": "2"})
+    assert response.status_code == 200
+    stock.refresh_from_db()
+    assert (stock.on_hand, stock.reserved) == (3, 3)
+    response = admin_client.post(url, {"on_hand": "9"})
+    assert response.status_code == 302
+    stock.refresh_from_db()
+    assert (stock.on_hand, stock.reserved) == (9, 3)

@@ -92,3 +92,14 @@ def test_footer_links_to_cooperatives_and_stories(client, shop):
     html = client.get("/").content.decode()
     assert f'href="{shop.index.url}"' in html
     assert f'href="{shop.stories.url}"' in html
+
+
+def test_spotlight_shows_the_best_stars_first(client, shop):
+    from ..factories import add_product
+
+    for i in range(14):
+        add_product(shop.coop_page, title=f"Chè A{i:02d}", stars=3)
+    add_product(shop.coop_page, title="Chè Z năm sao", stars=5)
+    html = client.get("/").content.decode()
+    spotlight = html[html.index("Sản phẩm OCOP tiêu biểu") :]
+    assert spotlight.index("Chè Z năm sao") < spotlight.index("Chè búp La Bằng")

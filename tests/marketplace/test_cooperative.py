@@ -83,3 +83,26 @@ def test_admin_form_saves_a_valid_cooperative(admin_client):
     response = admin_client.post(url, data)
     assert response.status_code == 302
     assert Cooperative.objects.get(slug="htx-che-la-bang").ward_name == "Xã La Bằng"
+
+
+def test_operators_cannot_manage_user_accounts(client):
+    from django.contrib.auth.models import Group
+
+    operator = UserFactory(username="op", is_staff=True)
+    operator.groups.add(Group.objects.get(name=OPERATORS_GROUP))
+    assert operator.has_perm("marketplace.change_cooperative")
+    assert not operator.has_perm("marketplace.add_user")
+    assert not operator.has_perm("marketplace.change_user")
+    client.force_login(operator)
+    response = client.post(
+        reverse("wagtailusers_users:add"),
+        {
+            "username": "evil",
+            "email": "evil@example.vn",
+            "password1": "Xx-very-long-pass-123",
+            "password2": "Xx-very-long-pass-123",
+            "is_superuser": "on",
+        },
+    )
+    assert response.status_code in (302, 403)
+    assert not operator._meta.model.objects.filter(username="evil").exists()
