@@ -85,6 +85,11 @@ class Availability(models.TextChoices):
 LOW_STOCK_THRESHOLD = 5
 
 
+def _cooperative_of(page: Page | None) -> Cooperative | None:
+    """The cooperative a (cooperative) page stands for; None for any other page."""
+    return getattr(page.specific, "cooperative", None) if page else None
+
+
 class ProductPage(Page):
     """An OCOP product of one cooperative; lives under that cooperative's page."""
 
@@ -168,7 +173,7 @@ class ProductPage(Page):
         super().clean()
         errors = {}
         parent = self.get_parent()
-        cooperative = getattr(parent.specific, "cooperative", None) if parent else None
+        cooperative = _cooperative_of(parent)
         if parent is not None and cooperative is None:
             raise ValidationError(_("A product must be placed under a cooperative's page."))
         if cooperative is not None:
@@ -196,8 +201,7 @@ class ProductPage(Page):
 
     def sync_cooperative(self) -> bool:
         """Take the cooperative from the parent page; True when it changed (after a move)."""
-        parent = self.get_parent()
-        cooperative = getattr(parent.specific, "cooperative", None) if parent else None
+        cooperative = _cooperative_of(self.get_parent())
         changed = cooperative is not None and cooperative.pk != self.cooperative_id
         if changed:
             self.cooperative = cooperative

@@ -1,9 +1,8 @@
+from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
-
-from marketplace.roles import member_cooperative_ids
 
 from .models import Category, OcopCertification, Stock
 from .permissions import (
@@ -13,6 +12,13 @@ from .permissions import (
     CooperativeScopedUsageView,
     StockEditView,
 )
+
+
+def scoped_queryset(viewset, request):
+    """The listing shows the rows the viewset's permission policy lets this user see."""
+    return viewset.permission_policy.instances_user_has_any_permission_for(
+        request.user, ["change", "view"]
+    )
 
 
 class CategoryViewSet(SnippetViewSet):
@@ -34,7 +40,7 @@ class StockViewSet(SnippetViewSet):
     usage_view_class = CooperativeScopedUsageView
     ordering = ["variant__page__title", "variant__sort_order"]
 
-    @property
+    @cached_property
     def permission_policy(self):
         return CooperativeScopedPermissionPolicy(
             Stock,
@@ -43,9 +49,7 @@ class StockViewSet(SnippetViewSet):
         )
 
     def get_queryset(self, request):
-        qs = Stock.objects.select_related("variant__page")
-        ids = member_cooperative_ids(request.user)
-        return qs if ids is None else qs.filter(variant__page__cooperative_id__in=ids)
+        return scoped_queryset(self, request).select_related("variant__page")
 
 
 class CertificationViewSet(SnippetViewSet):
@@ -58,7 +62,7 @@ class CertificationViewSet(SnippetViewSet):
     history_view_class = CooperativeScopedHistoryView
     usage_view_class = CooperativeScopedUsageView
 
-    @property
+    @cached_property
     def permission_policy(self):
         return CooperativeScopedPermissionPolicy(
             OcopCertification,
@@ -67,9 +71,7 @@ class CertificationViewSet(SnippetViewSet):
         )
 
     def get_queryset(self, request):
-        qs = OcopCertification.objects.select_related("product")
-        ids = member_cooperative_ids(request.user)
-        return qs if ids is None else qs.filter(product__cooperative_id__in=ids)
+        return scoped_queryset(self, request).select_related("product")
 
 
 class CatalogGroup(SnippetViewSetGroup):
