@@ -12,6 +12,8 @@ from marketplace.views import healthz
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Stamps are GS1 Digital Link URIs at the root of the resolver host: never translated.
+    path("", include("traceability.urls")),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),

@@ -232,6 +232,23 @@ TRACE_RESOLVER_BASE_URL = env("TRACE_RESOLVER_BASE_URL", "http://127.0.0.1:8000"
 # PEM (PKCS#8) Ed25519 private key; dev/test generate a throwaway key when unset.
 TRACE_SIGNING_KEY_PEM = env("TRACE_SIGNING_KEY_PEM")
 TRACE_SIGNING_KEY_ID = env("TRACE_SIGNING_KEY_ID", "dev-1")
+# Keys that signed earlier stamps and keep verifying: "kid:base64url-raw-public-key,..."
+TRACE_RETIRED_PUBLIC_KEYS = env("TRACE_RETIRED_PUBLIC_KEYS")
+TRACE_MAX_STAMPS_PER_ORDER = int(env("TRACE_MAX_STAMPS_PER_ORDER", "200000"))
+# Stamps a batch may have beyond its quantity (spoilt labels), in percent.
+TRACE_STAMP_SPARE_PERCENT = int(env("TRACE_STAMP_SPARE_PERCENT", "5"))
+# Scans are buffered and written in bulk once this many wait (and by beat every few seconds).
+TRACE_SCAN_FLUSH_SIZE = int(env("TRACE_SCAN_FLUSH_SIZE", "200"))
+TRACE_ANOMALY_RULES = {
+    # more than this many scans of one stamp is suspicious
+    "max_scans": int(env("TRACE_ANOMALY_MAX_SCANS", "20")),
+    # scans of one stamp in two provinces within this many hours are suspicious
+    "province_window_hours": int(env("TRACE_ANOMALY_PROVINCE_HOURS", "24")),
+}
+CELERY_BEAT_SCHEDULE["flush-scan-buffer"] = {
+    "task": "traceability.tasks.flush_scan_buffer",
+    "schedule": float(env("TRACE_SCAN_FLUSH_SECONDS", "5")),
+}
 
 # --- Security (tightened in production.py) --------------------------------
 

@@ -16,3 +16,4 @@ STORAGES = {
 }
 WAGTAILADMIN_BASE_URL = "http://testserver"
 LOGGING["root"]["level"] = "WARNING"  # noqa: F405
+TRACE_SCAN_FLUSH_SIZE = 1  # tests that prove buffering raise it

@@ -1,0 +1,62 @@
+import datetime
+
+import pytest
+
+from traceability.models import Batch, TraceEvent
+from traceability.services import batch_create, batch_release, stamp_order_create
+
+from ..factories import add_product
+
+
+@pytest.fixture
+def product(tree):
+    return add_product(tree.coop_page, title="Chè búp La Bằng", stock=100)
+
+
+@pytest.fixture
+def variant(product):
+    return product.variants.get()
+
+
+@pytest.fixture
+def batch(variant) -> Batch:
+    batch = batch_create(
+        variant=variant,
+        lot="LB2603A",
+        production_date=datetime.date(2026, 3, 15),
+        best_before=datetime.date(2027, 3, 15),
+        quantity=2000,
+        field_area="Đồi chè xóm Khuôn Ngàn",
+    )
+    tz = datetime.timezone(datetime.timedelta(hours=7))
+    for step, day in [
+        ("harvesting", 15),
+        ("withering", 15),
+        ("rolling", 16),
+        ("drying", 16),
+        ("packing", 18),
+    ]:
+        TraceEvent.objects.create(
+            batch=batch,
+            step=step,
+            event_time=datetime.datetime(2026, 3, day, 8, 0, tzinfo=tz),
+            input_quantity=400 if step in ("withering", "rolling", "drying") else None,
+            output_quantity=80 if step == "drying" else None,
+        )
+    return batch
+
+
+def issue(batch, count=10, user=None):
+    """Order and issue ``count`` stamps (Celery runs eagerly in tests)."""
+    from django.db import transaction
+
+    with transaction.atomic():
+        order = stamp_order_create(batch=batch, count=count, user=user)
+    order.refresh_from_db()
+    return order
+
+
+@pytest.fixture
+def released_batch(batch):
+    issue(batch, 10)
+    return batch_release(batch=batch)

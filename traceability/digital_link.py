@@ -1,0 +1,132 @@
+"""GS1 Digital Link URIs for stamps, built and parsed with ``biip`` (GS1 rules, check digits).
+
+A stamp: ``{TRACE_RESOLVER_BASE_URL}/01/{GTIN-14}/10/{lot}/21/{serial}?s={kid}.{signature}``.
+The signed message is the canonical path with decoded values (``canonical_path``); the
+browser verifier rebuilds the same string, so both sides agree without re-encoding rules.
+"""
+
+from dataclasses import dataclass
+from urllib.parse import urlsplit
+
+from biip import ParseError
+from biip.gs1_digital_link_uris import GS1DigitalLinkURI
+from biip.gs1_element_strings import GS1ElementString, GS1ElementStrings
+from django.utils.translation import gettext as _
+
+
+class InvalidLot(ValueError):
+    pass
+
+
+class MalformedLink(ValueError):
+    """Not a GS1 Digital Link with GTIN, lot and serial (or a bad GTIN check digit)."""
+
+
+@dataclass(frozen=True)
+class StampCode:
+    gtin: str
+    lot: str
+    serial: str
+    signature: str = ""  # "{kid}.{base64url}" as printed, or "" when absent
+
+    @property
+    def key_id(self) -> str:
+        return self.signature.split(".", 1)[0] if "." in self.signature else ""
+
+    @property
+    def signature_value(self) -> str:
+        return self.signature.split(".", 1)[1] if "." in self.signature else ""
+
+
+def _element(ai: str, value: str) -> GS1ElementString:
+    element = GS1ElementString.extract(ai + value)
+    if element.value != value:
+        # extract() stops at the first character the AI forbids.
+        raise ParseError(f"({ai}) {value!r}")
+    return element
+
+
+def validate_lot(lot: str) -> str:
+    """A lot code as GS1 AI (10) allows: 1-20 characters of GS1's 82-character set."""
+    if not lot or len(lot) > 20:
+        raise InvalidLot(_("A lot code has 1 to 20 characters."))
+    try:
+        _element("10", lot)
+    except ParseError:
+        raise InvalidLot(
+            _(
+                "A lot code may only use letters A-Z a-z, digits and ! \" % & ' ( ) * + , - . / "
+                ": ; < = > ? _ (no spaces, no accents)."
+            )
+        ) from None
+    return lot
+
+
+def canonical_path(gtin: str, lot: str, serial: str) -> str:
+    """The signed message: decoded values, fixed AIs. Unambiguous: serials never hold '/'."""
+    return f"/01/{gtin}/10/{lot}/21/{serial}"
+
+
+def stamp_path(gtin: str, lot: str, serial: str) -> str:
+    """The URI path as GS1 Digital Link encodes it (percent-encoding where the spec says)."""
+    uri = GS1DigitalLinkURI.from_element_strings(
+        GS1ElementStrings([_element("01", gtin), _element("10", lot), _element("21", serial)])
+    ).as_uri(domain="x")
+    return uri[len("https://x") :]
+
+
+def stamp_uri(base_url: str, gtin: str, lot: str, serial: str, signature: str) -> str:
+    return f"{base_url.rstrip('/')}{stamp_path(gtin, lot, serial)}?s={signature}"
+
+
+def stamp_uri_prefix(base_url: str, gtin: str, lot: str) -> str:
+    """Everything before the serial, for printing many stamps of one batch quickly.
+
+    Our serials are base32 (A-Z, 2-7): they never need percent-encoding.
+    """
+    path = stamp_path(gtin, lot, "X")
+    return f"{base_url.rstrip('/')}{path[:-1]}"
+
+
+def parse_stamp_uri(text: str) -> StampCode:
+    """Parse a scanned or typed stamp URI (any host); raise ``MalformedLink`` with a reason."""
+    text = (text or "").strip()
+    if not text.lower().startswith(("http://", "https://")):
+        raise MalformedLink(_("This is not a web link (GS1 Digital Link)."))
+    parts = urlsplit(text)
+    signature = ""
+    for pair in parts.query.split("&"):
+        if pair.startswith("s="):
+            signature = pair[2:]
+    # biip wants https and no query it does not know; the host does not matter here.
+    try:
+        link = GS1DigitalLinkURI.parse(f"https://{parts.netloc or 'x'}{parts.path}")
+    except ParseError as exc:
+        raise MalformedLink(_("Not a GS1 Digital Link: %(reason)s") % {"reason": exc}) from None
+    values = {e.ai.ai: e for e in link.element_strings}
+    if not {"01", "10", "21"} <= values.keys():
+        raise MalformedLink(_("A stamp link names a GTIN (01), a lot (10) and a serial (21)."))
+    gtin_element = values["01"]
+    if gtin_element.gtin_error or gtin_element.gtin is None:
+        raise MalformedLink(
+            _("Invalid GTIN: %(reason)s") % {"reason": gtin_element.gtin_error or "?"}
+        )
+    return StampCode(
+        gtin=gtin_element.gtin.as_gtin_14(),
+        lot=values["10"].value,
+        serial=values["21"].value,
+        signature=signature,
+    )
+
+
+def parse_stamp_path(gtin: str, lot: str, serial: str, signature: str = "") -> StampCode:
+    """The resolver's URL parts (already decoded by Django) checked like a full URI."""
+    try:
+        elements = [_element("01", gtin), _element("10", lot), _element("21", serial)]
+    except ParseError as exc:
+        raise MalformedLink(_("Not a GS1 Digital Link: %(reason)s") % {"reason": exc}) from None
+    if elements[0].gtin_error or elements[0].gtin is None:
+        raise MalformedLink(_("Invalid GTIN: %(reason)s") % {"reason": elements[0].gtin_error})
+    return StampCode(
+        gtin=elements[0].gtin.as_gtin_14(), lot=lot, serial=serial, signature=signature
+    )

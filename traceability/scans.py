@@ -1,0 +1,299 @@
+"""Scan logging and anomaly rules.
+
+A resolver request never INSERTs: it pushes one record onto a buffer (a Redis list when the
+cache is Redis, else an in-process list for the single-process dev server) and a task writes
+the buffer in bulk, updates each stamp's scan summary and stores the anomaly flags. The same
+rule function judges the scan being answered, so its warnings show at once.
+"""
+
+import json
+import threading
+from collections import defaultdict
+from dataclasses import dataclass
+from datetime import datetime, timedelta
+from decimal import Decimal, InvalidOperation
+
+from django.conf import settings
+from django.db import transaction
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+
+from .models import AnomalyFlag, Batch, Scan, Stamp
+
+BUFFER_KEY = "trace:scan-buffer"
+FLUSH_LOCK_KEY = "trace:scan-flush-queued"
+_local_buffer: list[str] = []
+_local_lock = threading.Lock()
+
+Rule = AnomalyFlag.Rule
+
+
+@dataclass
+class ScanSummary:
+    """What the rules need to know of a stamp before a scan."""
+
+    status: str
+    batch_status: str
+    scan_count: int
+    last_scanned_at: datetime | None
+    last_scan_province: int | None
+
+
+def anomaly_config() -> dict:
+    return settings.TRACE_ANOMALY_RULES
+
+
+def judge(summary: ScanSummary, *, at: datetime, province: int | None) -> list[tuple[str, str]]:
+    """The rules a scan at ``at`` in ``province`` breaks: [(rule, detail)]."""
+    config = anomaly_config()
+    flags = []
+    count = summary.scan_count + 1
+    if count > config["max_scans"]:
+        flags.append(
+            (
+                Rule.TOO_MANY_SCANS,
+                _("Scanned %(n)s times (more than %(max)s).")
+                % {"n": count, "max": config["max_scans"]},
+            )
+        )
+    window = timedelta(hours=config["province_window_hours"])
+    if (
+        province
+        and summary.last_scan_province
+        and province != summary.last_scan_province
+        and summary.last_scanned_at
+        and abs(at - summary.last_scanned_at) <= window
+    ):
+        from marketplace.locations import UnknownLocation, get_province
+
+        try:
+            names = get_province(summary.last_scan_province).name, get_province(province).name
+        except UnknownLocation:
+            names = str(summary.last_scan_province), str(province)
+        flags.append(
+            (
+                Rule.TWO_PROVINCES,
+                _("Scanned in %(a)s and in %(b)s within %(h)s hours.")
+                % {"a": names[0], "b": names[1], "h": config["province_window_hours"]},
+            )
+        )
+    if summary.status == Stamp.Status.ISSUED and summary.batch_status == Batch.Status.DRAFT:
+        flags.append((Rule.BEFORE_ACTIVATION, _("The batch has not been released for sale yet.")))
+    if summary.batch_status == Batch.Status.RECALLED or summary.status == Stamp.Status.RECALLED:
+        flags.append((Rule.RECALLED, _("The batch was recalled.")))
+    if summary.status == Stamp.Status.VOIDED:
+        flags.append((Rule.VOIDED, _("This stamp was voided (e.g. a lost label roll).")))
+    return flags
+
+
+def clean_location(province, latitude, longitude) -> dict:
+    """Coarse location: a province code that exists, coordinates rounded to ~1 km."""
+    from marketplace.locations import UnknownLocation, get_province
+
+    result = {"province": None, "lat": None, "lon": None}
+    try:
+        code = int(province)
+        get_province(code)
+        result["province"] = code
+    except (TypeError, ValueError, UnknownLocation):
+        pass
+    try:
+        lat, lon = Decimal(str(latitude)), Decimal(str(longitude))
+        if -90 <= lat <= 90 and -180 <= lon <= 180:
+            result["lat"], result["lon"] = str(round(lat, 2)), str(round(lon, 2))
+    except (InvalidOperation, TypeError, ValueError):
+        pass
+    return result
+
+
+# --- the buffer -----------------------------------------------------------------------
+
+
+def _redis():
+    if "RedisCache" not in settings.CACHES["default"]["BACKEND"]:
+        return None
+    from django_redis import get_redis_connection
+
+    return get_redis_connection("default")
+
+
+def record(entry: dict) -> None:
+    """Buffer one scan; queue a flush when the buffer is full. Never raises."""
+    payload = json.dumps(entry, separators=(",", ":"))
+    size = settings.TRACE_SCAN_FLUSH_SIZE
+    try:
+        client = _redis()
+        if client is not None:
+            length = client.rpush(BUFFER_KEY, payload)
+        else:
+            with _local_lock:
+                _local_buffer.append(payload)
+                length = len(_local_buffer)
+    except Exception:  # noqa: BLE001 - a scan log must never break the answer
+        import logging
+
+        logging.getLogger(__name__).warning("scan buffer unavailable; scan not logged")
+        return
+    if length >= size:
+        _queue_flush()
+
+
+def _queue_flush() -> None:
+    from django.core.cache import cache
+
+    from .tasks import flush_scan_buffer
+
+    try:
+        if settings.CELERY_TASK_ALWAYS_EAGER or cache.add(FLUSH_LOCK_KEY, 1, timeout=5):
+            flush_scan_buffer.delay()
+    except Exception:  # noqa: BLE001 - beat flushes anyway
+        pass
+
+
+def _take(limit: int) -> list[str]:
+    client = _redis()
+    if client is not None:
+        items = client.lpop(BUFFER_KEY, limit) or []
+        return [i.decode() if isinstance(i, bytes) else i for i in items]
+    with _local_lock:
+        items = _local_buffer[:limit]
+        del _local_buffer[:limit]
+    return items
+
+
+def pending() -> int:
+    client = _redis()
+    if client is not None:
+        return client.llen(BUFFER_KEY)
+    return len(_local_buffer)
+
+
+def flush(limit: int = 5000) -> int:
+    """Write buffered scans: bulk INSERT, stamp summaries, anomaly flags. Returns the count."""
+    from django.core.cache import cache
+
+    total = 0
+    while True:
+        items = _take(limit)
+        if not items:
+            break
+        total += _write([json.loads(i) for i in items])
+    try:
+        cache.delete(FLUSH_LOCK_KEY)
+    except Exception:  # noqa: BLE001
+        pass
+    return total
+
+
+def _write(entries: list[dict]) -> int:
+    entries.sort(key=lambda e: e["at"])
+    by_stamp: dict[int, list[dict]] = defaultdict(list)
+    for e in entries:
+        if e.get("stamp"):
+            by_stamp[e["stamp"]].append(e)
+    with transaction.atomic():
+        Scan.objects.bulk_create(
+            [
+                Scan(
+                    stamp_id=e.get("stamp"),
+                    gtin=e.get("gtin", "")[:14],
+                    lot=e.get("lot", "")[:20],
+                    serial=e.get("serial", "")[:20],
+                    verdict=e["verdict"],
+                    scanned_at=parse_datetime(e["at"]),
+                    province_code=e.get("province"),
+                    latitude=e.get("lat"),
+                    longitude=e.get("lon"),
+                    user_agent=e.get("ua", "")[:200],
+                    inspector_id=e.get("inspector"),
+                )
+                for e in entries
+            ],
+            batch_size=1000,
+        )
+        # Lock the stamps in primary-key order (the fixed lock order of this app).
+        stamps = {
+            s.pk: s
+            for s in Stamp.objects.select_for_update()
+            .filter(pk__in=sorted(by_stamp))
+            .select_related("batch")
+            .order_by("pk")
+        }
+        flags: dict[tuple[int, str], dict] = {}
+        for stamp_id, scans in by_stamp.items():
+            stamp = stamps.get(stamp_id)
+            if stamp is None:
+                continue
+            for e in scans:
+                at = parse_datetime(e["at"])
+                summary = ScanSummary(
+                    stamp.status,
+                    stamp.batch.status,
+                    stamp.scan_count,
+                    stamp.last_scanned_at,
+                    stamp.last_scan_province,
+                )
+                for rule, detail in judge(summary, at=at, province=e.get("province")):
+                    flag = flags.setdefault(
+                        (stamp_id, rule),
+                        {"detail": detail, "n": 0, "first": at, "batch": stamp.batch_id},
+                    )
+                    flag["n"] += 1
+                    flag["detail"], flag["last"] = detail, at
+                stamp.scan_count += 1
+                if stamp.first_scanned_at is None:
+                    stamp.first_scanned_at = at
+                    stamp.first_scan_province = e.get("province")
+                stamp.last_scanned_at = at
+                if e.get("province"):
+                    stamp.last_scan_province = e.get("province")
+        Stamp.objects.bulk_update(
+            list(stamps.values()),
+            [
+                "scan_count",
+                "first_scanned_at",
+                "first_scan_province",
+                "last_scanned_at",
+                "last_scan_province",
+            ],
+            batch_size=500,
+        )
+        _store_flags(flags)
+    return len(entries)
+
+
+def _store_flags(flags: dict) -> None:
+    if not flags:
+        return
+    existing = {
+        (f.stamp_id, f.rule): f
+        for f in AnomalyFlag.objects.select_for_update().filter(
+            stamp_id__in={k[0] for k in flags}, rule__in={k[1] for k in flags}
+        )
+    }
+    new, changed = [], []
+    for (stamp_id, rule), data in flags.items():
+        flag = existing.get((stamp_id, rule))
+        if flag is None:
+            new.append(
+                AnomalyFlag(
+                    stamp_id=stamp_id,
+                    batch_id=data["batch"],
+                    rule=rule,
+                    detail=data["detail"],
+                    occurrences=data["n"],
+                    first_seen=data["first"],
+                    last_seen=data["last"],
+                )
+            )
+        else:
+            flag.occurrences += data["n"]
+            flag.detail, flag.last_seen = data["detail"], data["last"]
+            changed.append(flag)
+    AnomalyFlag.objects.bulk_create(new, ignore_conflicts=True)
+    AnomalyFlag.objects.bulk_update(changed, ["occurrences", "detail", "last_seen"])
+
+
+def now_iso() -> str:
+    return timezone.now().isoformat()

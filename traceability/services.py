@@ -1,0 +1,246 @@
+"""Write rules of traceability. Admin views, API, tasks and commands all call these."""
+
+import datetime
+
+from django.conf import settings
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import transaction
+from django.db.models import Max, Sum
+from django.utils.translation import gettext as _
+
+from catalog.models import ProductVariant
+from marketplace.roles import member_cooperative_ids
+
+from .models import Batch, StampOrder
+from .states import ForbiddenTransition, batch_transition, stamps_transition
+
+
+class TraceabilityError(Exception):
+    """A rule the user broke; the message is shown as it is (form error, 4xx JSON)."""
+
+
+def ensure_can_manage(*, user, batch: Batch) -> None:
+    """Cooperative members act on their own batches only; operators on all."""
+    if user is None:  # the shell and tasks act as the system
+        return
+    ids = member_cooperative_ids(user)
+    if ids is not None and batch.cooperative_id not in ids:
+        raise PermissionDenied(_("This batch belongs to another cooperative."))
+
+
+def is_operator(user) -> bool:
+    return user is None or member_cooperative_ids(user) is None
+
+
+def batch_create(
+    *,
+    variant: ProductVariant,
+    lot: str,
+    production_date: datetime.date,
+    quantity: int,
+    best_before: datetime.date | None = None,
+    field_area: str = "",
+    notes: str = "",
+    user=None,
+) -> Batch:
+    batch = Batch(
+        variant=variant,
+        lot=lot,
+        production_date=production_date,
+        best_before=best_before,
+        quantity=quantity,
+        field_area=field_area,
+        notes=notes,
+        created_by=user if getattr(user, "pk", None) else None,
+    )
+    batch.full_clean()
+    ensure_can_manage(user=user, batch=batch)
+    batch.save()
+    return batch
+
+
+def batch_release(*, batch: Batch, user=None) -> Batch:
+    """Release a batch for sale: its issued stamps become active."""
+    ensure_can_manage(user=user, batch=batch)
+    with transaction.atomic():
+        try:
+            batch = batch_transition(batch=batch, to_status=Batch.Status.RELEASED, actor=user)
+        except ForbiddenTransition as exc:
+            raise TraceabilityError(str(exc)) from None
+        stamps_transition(batch=batch, to_status="active", actor=user, reason="batch released")
+    return batch
+
+
+def batch_recall(*, batch: Batch, reason: str, user=None) -> Batch:
+    """Recall a batch (operators only): every stamp of it resolves RECALLED at once."""
+    if not is_operator(user):
+        raise PermissionDenied(_("Only the province OCOP office recalls batches."))
+    reason = (reason or "").strip()
+    if not reason:
+        raise TraceabilityError(_("Give the reason for the recall."))
+    with transaction.atomic():
+        try:
+            batch = batch_transition(
+                batch=batch, to_status=Batch.Status.RECALLED, actor=user, reason=reason
+            )
+        except ForbiddenTransition as exc:
+            raise TraceabilityError(str(exc)) from None
+        stamps_transition(batch=batch, to_status="recalled", actor=user, reason=reason)
+    return batch
+
+
+def stamps_void(
+    *, batch: Batch, number_from: int, number_to: int | None = None, reason: str, user=None
+) -> int:
+    """Void one stamp or a range of stamp numbers (a lost label roll). Operators only."""
+    if not is_operator(user):
+        raise PermissionDenied(_("Only the province OCOP office voids stamps."))
+    number_to = number_from if number_to is None else number_to
+    if number_from < 1 or number_to < number_from:
+        raise TraceabilityError(_("Give a range of stamp numbers from low to high."))
+    if not (reason or "").strip():
+        raise TraceabilityError(_("Give the reason (e.g. label roll lost)."))
+    issued = batch.stamps.aggregate(last=Max("number"))["last"] or 0
+    if number_to > issued:
+        raise TraceabilityError(
+            _("This batch has stamps 1 to %(n)s only.") % {"n": issued}
+            if issued
+            else _("This batch has no stamps yet.")
+        )
+    return stamps_transition(
+        batch=batch,
+        to_status="voided",
+        actor=user,
+        reason=reason.strip(),
+        number_from=number_from,
+        number_to=number_to,
+    )
+
+
+def stamp_order_create(
+    *, batch: Batch, count: int, user=None, layout: str = "a4-65", run: bool = True
+) -> StampOrder:
+    """Order ``count`` stamps for ``batch``; the issuing task is queued after commit.
+
+    The batch row is locked so two orders never get overlapping stamp numbers.
+    """
+    from .labels import LAYOUTS
+
+    ensure_can_manage(user=user, batch=batch)
+    maximum = settings.TRACE_MAX_STAMPS_PER_ORDER
+    if not isinstance(count, int) or count <= 0:
+        raise TraceabilityError(_("Order at least one stamp."))
+    if count > maximum:
+        raise TraceabilityError(
+            _("One order holds at most %(max)s stamps.") % {"max": f"{maximum:,}"}
+        )
+    if layout not in LAYOUTS:
+        raise TraceabilityError(_("Unknown label sheet %(layout)s.") % {"layout": layout})
+    with transaction.atomic():
+        batch = Batch.objects.select_for_update().get(pk=batch.pk)
+        if batch.status == Batch.Status.RECALLED:
+            raise TraceabilityError(_("This batch was recalled: no more stamps for it."))
+        ordered = batch.stamp_orders.aggregate(n=Sum("count"))["n"] or 0
+        allowed = batch.quantity * (100 + settings.TRACE_STAMP_SPARE_PERCENT) // 100
+        if ordered + count > allowed:
+            raise TraceabilityError(
+                _(
+                    "The batch has %(quantity)s units and %(ordered)s stamps already; "
+                    "at most %(left)s more can be ordered."
+                )
+                % {
+                    "quantity": batch.quantity,
+                    "ordered": ordered,
+                    "left": max(allowed - ordered, 0),
+                }
+            )
+        order = StampOrder.objects.create(
+            batch=batch,
+            count=count,
+            first_number=ordered + 1,
+            layout=layout,
+            requested_by=user if getattr(user, "pk", None) else None,
+        )
+        if run:
+            from .tasks import issue_stamp_order
+
+            transaction.on_commit(lambda: issue_stamp_order.delay(order.pk))
+    return order
+
+
+def validation_message(exc: ValidationError) -> str:
+    if hasattr(exc, "message_dict"):
+        return " ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
+    return " ".join(exc.messages)
+
+
+def inspection_record(
+    *,
+    user,
+    client_id,
+    code: str,
+    result: str,
+    note: str = "",
+    photo=None,
+    inspected_at=None,
+    offline_verdict: str = "",
+    province=None,
+):
+    """Store an inspection sent by a phone; the same ``client_id`` again changes nothing.
+
+    Returns ``(inspection, created)``.
+    """
+    from django.utils import timezone
+
+    from marketplace.roles import INSPECTORS_GROUP
+
+    from .digital_link import MalformedLink, parse_stamp_uri
+    from .models import Inspection
+    from .scans import clean_location
+    from .verification import INVALID, stamp_verify
+
+    if not (user.groups.filter(name=INSPECTORS_GROUP).exists() or is_operator(user)):
+        raise PermissionDenied(_("Only inspectors record inspections."))
+    existing = Inspection.objects.filter(client_id=client_id).first()
+    if existing is not None:
+        if existing.inspector_id != user.pk:
+            raise PermissionDenied(_("This inspection was recorded by someone else."))
+        return existing, False
+    if result not in Inspection.Result.values:
+        raise TraceabilityError(
+            _("Result must be one of: %(values)s.")
+            % {"values": ", ".join(Inspection.Result.values)}
+        )
+    code = (code or "").strip()
+    if not code:
+        raise TraceabilityError(_("Give the scanned code."))
+    if len(code) > 400:
+        raise TraceabilityError(_("The scanned code is too long."))
+    now = timezone.now()
+    if inspected_at is None or inspected_at > now + datetime.timedelta(minutes=10):
+        inspected_at = now
+    try:
+        verdict = stamp_verify(parse_stamp_uri(code))
+    except MalformedLink:
+        verdict = None
+    inspection = Inspection(
+        client_id=client_id,
+        inspector=user,
+        stamp=verdict.stamp if verdict else None,
+        code=code,
+        offline_verdict=(offline_verdict or "")[:16],
+        server_verdict=verdict.verdict if verdict else INVALID,
+        result=result,
+        note=(note or "")[:2000],
+        inspected_at=inspected_at,
+        province_code=clean_location(province, None, None)["province"],
+    )
+    if photo is not None:
+        from django.core.validators import validate_image_file_extension
+
+        validate_image_file_extension(photo)
+        if photo.size > 8 * 1024 * 1024:
+            raise TraceabilityError(_("The photo is larger than 8 MB."))
+        inspection.photo = photo
+    inspection.save()
+    return inspection, True

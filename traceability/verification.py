@@ -1,0 +1,163 @@
+"""``stamp_verify``: the one place that decides what a scanned stamp is.
+
+Signature first (no database needed: the same check the inspector's phone makes offline),
+then what only the server knows: the stamp exists, its batch was not recalled, it was not
+voided, it breaks no anomaly rule.
+"""
+
+from dataclasses import dataclass, field
+from datetime import datetime
+
+from django.core.cache import cache
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from .digital_link import StampCode
+from .models import AnomalyFlag, Batch, Stamp
+from .scans import ScanSummary, judge
+from .signing import verify
+
+GENUINE = "genuine"
+SUSPICIOUS = "suspicious"
+RECALLED = "recalled"
+VOIDED = "voided"
+FORGED = "forged"
+INVALID = "invalid"
+
+HTTP_STATUS = {GENUINE: 200, SUSPICIOUS: 200, RECALLED: 200, VOIDED: 200, FORGED: 404, INVALID: 400}
+
+
+@dataclass
+class Verdict:
+    verdict: str
+    reasons: list[str] = field(default_factory=list)
+    warnings: list[dict] = field(default_factory=list)
+    code: StampCode | None = None
+    stamp: Stamp | None = None
+    signature_valid: bool = False
+
+    @property
+    def http_status(self) -> int:
+        return HTTP_STATUS[self.verdict]
+
+
+def stamp_verify(code: StampCode, *, at: datetime | None = None, province: int | None = None):
+    at = at or timezone.now()
+    if not code.signature:
+        return Verdict(FORGED, [_("The code has no signature: it was not issued here.")], code=code)
+    if not verify(code.gtin, code.lot, code.serial, code.signature):
+        return Verdict(
+            FORGED,
+            [_("The signature does not match this code: the stamp is forged or altered.")],
+            code=code,
+        )
+    stamp = (
+        Stamp.objects.select_related("batch")
+        .filter(gtin=code.gtin, serial=code.serial, batch__lot=code.lot)
+        .first()
+    )
+    if stamp is None:
+        return Verdict(
+            FORGED,
+            [_("The signature is valid but no such stamp was issued.")],
+            code=code,
+            signature_valid=True,
+        )
+    result = Verdict(GENUINE, [], code=code, stamp=stamp, signature_valid=True)
+    summary = ScanSummary(
+        stamp.status,
+        stamp.batch.status,
+        stamp.scan_count,
+        stamp.last_scanned_at,
+        stamp.last_scan_province,
+    )
+    live = judge(summary, at=at, province=province)
+    stored = list(AnomalyFlag.objects.filter(stamp=stamp).values_list("rule", "detail"))
+    seen = set()
+    for rule, detail in [*live, *stored]:
+        if rule not in seen:
+            seen.add(rule)
+            result.warnings.append({"rule": str(rule), "message": detail})
+    if stamp.batch.status == Batch.Status.RECALLED or stamp.status == Stamp.Status.RECALLED:
+        result.verdict = RECALLED
+        result.reasons.append(
+            _("Batch %(lot)s was recalled: %(reason)s")
+            % {"lot": stamp.batch.lot, "reason": stamp.batch.recall_reason}
+        )
+    elif stamp.status == Stamp.Status.VOIDED:
+        result.verdict = VOIDED
+        result.reasons.append(_("This stamp was voided and must not be on a product."))
+    elif result.warnings:
+        result.verdict = SUSPICIOUS
+        result.reasons.append(_("Genuine stamp, but its scans look wrong: see the warnings."))
+    else:
+        result.reasons.append(_("Genuine stamp issued by OCOP Market."))
+    return result
+
+
+BATCH_CACHE_SECONDS = 300
+
+
+def batch_payload(batch: Batch) -> dict:
+    """What the resolver shows of a batch, cached until the batch changes (or 5 minutes)."""
+    from django.utils.translation import get_language
+
+    key = f"trace:batch:{batch.pk}:{batch.updated_at.timestamp()}:{get_language()}"
+    try:
+        data = cache.get(key)
+    except Exception:  # noqa: BLE001 - the cache is a speed-up only
+        data = None
+    if data is None:
+        data = _build_batch_payload(batch)
+        try:
+            cache.set(key, data, BATCH_CACHE_SECONDS)
+        except Exception:  # noqa: BLE001
+            pass
+    return data
+
+
+def _build_batch_payload(batch: Batch) -> dict:
+    batch = Batch.objects.select_related("variant__page", "cooperative").get(pk=batch.pk)
+    product = batch.variant.page
+    cooperative = batch.cooperative
+    certification = product.current_certification
+    events = []
+    for event in batch.events.all():
+        local = timezone.localtime(event.event_time)
+        events.append(
+            {
+                "step": event.step,
+                "label": str(event.get_step_display()),
+                "time": local.isoformat(),
+                "place": event.place_name,
+                "disposition": event.effective_disposition,
+                "note": event.note,
+            }
+        )
+    return {
+        "product": {
+            "name": product.title,
+            "variant": batch.variant.unit_label,
+            "gtin": batch.gtin,
+            "url": product.url or "",
+            "ocop_stars": certification.stars if certification else None,
+            "certificate": certification.certificate_number if certification else None,
+        },
+        "cooperative": {
+            "name": cooperative.name,
+            "slug": cooperative.slug,
+            "place": cooperative.location_label,
+            "former_place": cooperative.old_place_name,
+        },
+        "batch": {
+            "lot": batch.lot,
+            "status": batch.status,
+            "production_date": batch.production_date.isoformat(),
+            "best_before": batch.best_before.isoformat() if batch.best_before else None,
+            "quantity": batch.quantity,
+            "field_area": batch.field_area,
+            "recalled_at": batch.recalled_at.isoformat() if batch.recalled_at else None,
+            "recall_reason": batch.recall_reason,
+        },
+        "events": events,
+    }

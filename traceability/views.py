@@ -1,0 +1,224 @@
+"""Public traceability endpoints: the GS1 Digital Link resolver, the published keys, and the
+inspector's API (verify, record inspections). Views validate, call a service, serialize."""
+
+import json
+import uuid
+
+from django.contrib.auth.decorators import login_required
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.http import HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.dateparse import parse_datetime
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import cache_control
+from django.views.decorators.http import require_GET, require_http_methods
+
+from marketplace.locations import UnknownLocation, get_province
+
+from . import scans
+from .digital_link import MalformedLink, parse_stamp_path, parse_stamp_uri
+from .models import Batch
+from .selectors import batches_visible_to
+from .services import TraceabilityError, inspection_record
+from .signing import public_key_set
+from .verification import INVALID, Verdict, batch_payload, stamp_verify
+
+
+def _wants_json(request) -> bool:
+    accept = request.headers.get("Accept", "")
+    return "application/json" in accept and "text/html" not in accept.split(",")[0]
+
+
+def _province_name(code) -> str:
+    if not code:
+        return ""
+    try:
+        return get_province(code).name
+    except UnknownLocation:
+        return ""
+
+
+def verdict_json(verdict: Verdict, *, at) -> dict:
+    data = {
+        "verdict": verdict.verdict,
+        "reasons": verdict.reasons,
+        "warnings": verdict.warnings,
+        "signature_valid": verdict.signature_valid,
+    }
+    if verdict.code is not None:
+        data["code"] = {
+            "gtin": verdict.code.gtin,
+            "lot": verdict.code.lot,
+            "serial": verdict.code.serial,
+            "key_id": verdict.code.key_id,
+        }
+    stamp = verdict.stamp
+    if stamp is not None:
+        data.update(batch_payload(stamp.batch))
+        first_at = stamp.first_scanned_at or at
+        first_province = stamp.first_scan_province if stamp.first_scanned_at else None
+        data["stamp"] = {
+            "number": stamp.number,
+            "status": stamp.status,
+            "activated_at": stamp.activated_at.isoformat() if stamp.activated_at else None,
+        }
+        data["scans"] = {
+            # This scan included: it is in the buffer, not yet in the summary.
+            "count": stamp.scan_count + 1,
+            "first_at": timezone.localtime(first_at).isoformat(),
+            "first_province": _province_name(first_province),
+        }
+    return data
+
+
+@require_GET
+@cache_control(no_cache=True, private=True)
+def resolve(request, gtin: str, lot: str, serial: str):
+    """``/01/{gtin}/10/{lot}/21/{serial}?s=``: HTML for people, JSON for ``Accept: json``."""
+    at = timezone.now()
+    location = scans.clean_location(
+        request.GET.get("province"), request.GET.get("lat"), request.GET.get("lon")
+    )
+    try:
+        code = parse_stamp_path(gtin.zfill(14), lot, serial, request.GET.get("s", ""))
+    except MalformedLink as exc:
+        verdict = Verdict(INVALID, [str(exc)])
+    else:
+        verdict = stamp_verify(code, at=at, province=location["province"])
+    _log_scan(request, verdict, at, location)
+    data = verdict_json(verdict, at=at)
+    if _wants_json(request):
+        return JsonResponse(
+            data, status=verdict.http_status, json_dumps_params={"ensure_ascii": False}
+        )
+    response = render(
+        request,
+        "traceability/resolver.html",
+        {"result": data, "verdict": verdict.verdict, "now": at},
+        status=verdict.http_status,
+    )
+    response["Vary"] = "Accept"
+    return response
+
+
+def _log_scan(request, verdict: Verdict, at, location: dict) -> None:
+    code = verdict.code
+    inspector = None
+    if "sessionid" in request.COOKIES and request.user.is_authenticated:
+        inspector = request.user.pk
+    scans.record(
+        {
+            "stamp": verdict.stamp.pk if verdict.stamp else None,
+            "gtin": code.gtin if code else "",
+            "lot": code.lot if code else "",
+            "serial": code.serial if code else "",
+            "verdict": verdict.verdict,
+            "at": at.isoformat(),
+            "province": location["province"],
+            "lat": location["lat"],
+            "lon": location["lon"],
+            "ua": request.headers.get("User-Agent", "")[:200],
+            "inspector": inspector,
+        }
+    )
+
+
+@require_GET
+@cache_control(max_age=300, public=True)
+def public_keys(request):
+    """``/.well-known/ocop-trace-keys.json``: the Ed25519 keys stamps are checked against."""
+    response = JsonResponse(public_key_set())
+    response["Access-Control-Allow-Origin"] = "*"
+    return response
+
+
+def _json_error(message: str, status: int) -> JsonResponse:
+    return JsonResponse(
+        {"error": message}, status=status, json_dumps_params={"ensure_ascii": False}
+    )
+
+
+@require_http_methods(["GET", "POST"])
+def api_verify(request):
+    """``/api/v1/stamps/verify?uri=``: the resolver's verdict for a whole scanned URI."""
+    text = request.GET.get("uri") if request.method == "GET" else None
+    if text is None:
+        try:
+            text = json.loads(request.body or b"{}").get("uri")
+        except (ValueError, AttributeError):
+            return _json_error(_('Send JSON like {"uri": "https://…"}.'), 400)
+    if not text:
+        return _json_error(_("Give the stamp's URI in the uri parameter."), 400)
+    at = timezone.now()
+    location = scans.clean_location(
+        request.GET.get("province"), request.GET.get("lat"), request.GET.get("lon")
+    )
+    try:
+        code = parse_stamp_uri(text)
+    except MalformedLink as exc:
+        verdict = Verdict(INVALID, [str(exc)])
+    else:
+        verdict = stamp_verify(code, at=at, province=location["province"])
+    _log_scan(request, verdict, at, location)
+    return JsonResponse(
+        verdict_json(verdict, at=at),
+        status=verdict.http_status,
+        json_dumps_params={"ensure_ascii": False},
+    )
+
+
+@require_http_methods(["POST"])
+def api_inspections(request):
+    """``POST /api/v1/inspections/``: record an inspection (multipart; resending is harmless)."""
+    if not request.user.is_authenticated:
+        return _json_error(_("Sign in as an inspector to record inspections."), 401)
+    data = request.POST
+    try:
+        client_id = uuid.UUID(data.get("client_id", ""))
+    except ValueError:
+        return _json_error(_("client_id must be a UUID made on the phone."), 400)
+    inspected_at = parse_datetime(data.get("inspected_at", "") or "")
+    try:
+        inspection, created = inspection_record(
+            user=request.user,
+            client_id=client_id,
+            code=data.get("code", ""),
+            result=data.get("result", ""),
+            note=data.get("note", ""),
+            photo=request.FILES.get("photo"),
+            inspected_at=inspected_at,
+            offline_verdict=data.get("offline_verdict", ""),
+            province=data.get("province"),
+        )
+    except PermissionDenied as exc:
+        return _json_error(str(exc) or _("Only inspectors record inspections."), 403)
+    except (TraceabilityError, ValidationError) as exc:
+        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+        return _json_error(message, 400)
+    return JsonResponse(
+        {
+            "id": inspection.pk,
+            "client_id": str(inspection.client_id),
+            "server_verdict": inspection.server_verdict,
+            "created": created,
+        },
+        status=201 if created else 200,
+    )
+
+
+@require_GET
+@login_required
+def api_batch_epcis(request, batch_id: int):
+    """``/api/v1/batches/<id>/epcis``: the batch's events as an EPCIS 2.0 JSON-LD document."""
+    batch = get_object_or_404(batches_visible_to(request.user), pk=batch_id)
+    return _epcis_response(batch)
+
+
+def _epcis_response(batch: Batch) -> HttpResponse:
+    from .epcis import batch_document
+
+    body = json.dumps(batch_document(batch), ensure_ascii=False, indent=2)
+    response = HttpResponse(body, content_type="application/ld+json; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="epcis-{batch.gtin}-{batch.pk}.jsonld"'
+    return response
