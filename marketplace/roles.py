@@ -19,6 +19,13 @@ COOPERATIVE_PERMISSIONS = (
     ("catalog", "view_stock"),
     ("catalog", "change_stock"),
     ("catalog", "view_ocopcertification"),
+    # Batches, their events and stamp orders: own cooperative only (scoped policies).
+    ("traceability", "add_batch"),
+    ("traceability", "change_batch"),
+    ("traceability", "view_batch"),
+    ("traceability", "add_stamporder"),
+    ("traceability", "view_stamporder"),
+    ("traceability", "view_anomalyflag"),
 )
 INSPECTOR_PERMISSIONS = (("wagtailadmin", "access_admin"),)
 

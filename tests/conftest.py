@@ -11,6 +11,7 @@ from .factories import CategoryFactory, add_category_page, add_cooperative_page,
 @pytest.fixture(autouse=True)
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
+    settings.TRACE_PRINT_FILES_ROOT = tmp_path / "private-media"
 
 
 @pytest.fixture(autouse=True)

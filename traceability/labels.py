@@ -67,7 +67,7 @@ def _font() -> str:
         try:
             pdfmetrics.registerFont(TTFont("DejaVuSans", path))
             return "DejaVuSans"
-        except Exception:  # noqa: BLE001 - any font error: fall back to the built-in font
+        except Exception:
             continue
     return "Helvetica"
 
@@ -103,7 +103,7 @@ def render_pdf(order, out, *, progress=None) -> int:
     font = _font()
     pdf = canvas.Canvas(out, pagesize=sheet.page, pageCompression=1)
     pdf.setTitle(f"OCOP stamps {batch.lot} #{order.first_number}-{order.last_number}")
-    page_w, page_h = sheet.page
+    _page_w, page_h = sheet.page
     qr_size = min(sheet.label_height - 1.5 * mm, sheet.label_width * 0.55)
     count = 0
     for number, serial, key_id, signature in iter_order_stamps(order):

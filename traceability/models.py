@@ -23,6 +23,7 @@ from marketplace.models import Cooperative
 
 from . import vocab
 from .digital_link import InvalidLot, stamp_uri, validate_lot
+from .storage import print_files_storage
 
 
 class Batch(ClusterableModel):
@@ -261,8 +262,8 @@ class StampOrder(models.Model):
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.QUEUED)
     issued = models.PositiveIntegerField(default=0)
     rendered = models.PositiveIntegerField(default=0)
-    pdf_file = models.FileField(upload_to="stamps/", blank=True)
-    csv_file = models.FileField(upload_to="stamps/", blank=True)
+    pdf_file = models.FileField(upload_to="stamps/", blank=True, storage=print_files_storage)
+    csv_file = models.FileField(upload_to="stamps/", blank=True, storage=print_files_storage)
     error = models.TextField(blank=True)
     requested_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
@@ -391,6 +392,9 @@ class Scan(models.Model):
     class Meta:
         ordering = ["-scanned_at"]
         indexes = [models.Index(fields=["stamp", "scanned_at"])]
+
+    def __str__(self) -> str:
+        return f"{self.verdict} · {self.scanned_at:%Y-%m-%d %H:%M}"
 
 
 class AnomalyFlag(models.Model):

@@ -6,6 +6,7 @@ the buffer in bulk, updates each stamp's scan summary and stores the anomaly fla
 rule function judges the scan being answered, so its warnings show at once.
 """
 
+import contextlib
 import json
 import threading
 from collections import defaultdict
@@ -130,7 +131,7 @@ def record(entry: dict) -> None:
             with _local_lock:
                 _local_buffer.append(payload)
                 length = len(_local_buffer)
-    except Exception:  # noqa: BLE001 - a scan log must never break the answer
+    except Exception:
         import logging
 
         logging.getLogger(__name__).warning("scan buffer unavailable; scan not logged")
@@ -147,7 +148,7 @@ def _queue_flush() -> None:
     try:
         if settings.CELERY_TASK_ALWAYS_EAGER or cache.add(FLUSH_LOCK_KEY, 1, timeout=5):
             flush_scan_buffer.delay()
-    except Exception:  # noqa: BLE001 - beat flushes anyway
+    except Exception:
         pass
 
 
@@ -179,10 +180,8 @@ def flush(limit: int = 5000) -> int:
         if not items:
             break
         total += _write([json.loads(i) for i in items])
-    try:
+    with contextlib.suppress(Exception):
         cache.delete(FLUSH_LOCK_KEY)
-    except Exception:  # noqa: BLE001
-        pass
     return total
 
 

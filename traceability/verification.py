@@ -5,6 +5,7 @@ then what only the server knows: the stamp exists, its batch was not recalled, i
 voided, it breaks no anomaly rule.
 """
 
+import contextlib
 from dataclasses import dataclass, field
 from datetime import datetime
 
@@ -105,14 +106,12 @@ def batch_payload(batch: Batch) -> dict:
     key = f"trace:batch:{batch.pk}:{batch.updated_at.timestamp()}:{get_language()}"
     try:
         data = cache.get(key)
-    except Exception:  # noqa: BLE001 - the cache is a speed-up only
+    except Exception:
         data = None
     if data is None:
         data = _build_batch_payload(batch)
-        try:
+        with contextlib.suppress(Exception):
             cache.set(key, data, BATCH_CACHE_SECONDS)
-        except Exception:  # noqa: BLE001
-            pass
     return data
 
 

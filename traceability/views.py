@@ -212,10 +212,10 @@ def api_inspections(request):
 def api_batch_epcis(request, batch_id: int):
     """``/api/v1/batches/<id>/epcis``: the batch's events as an EPCIS 2.0 JSON-LD document."""
     batch = get_object_or_404(batches_visible_to(request.user), pk=batch_id)
-    return _epcis_response(batch)
+    return epcis_response(batch)
 
 
-def _epcis_response(batch: Batch) -> HttpResponse:
+def epcis_response(batch: Batch) -> HttpResponse:
     from .epcis import batch_document
 
     body = json.dumps(batch_document(batch), ensure_ascii=False, indent=2)

@@ -233,6 +233,8 @@ TRACE_RESOLVER_BASE_URL = env("TRACE_RESOLVER_BASE_URL", "http://127.0.0.1:8000"
 TRACE_SIGNING_KEY_PEM = env("TRACE_SIGNING_KEY_PEM")
 TRACE_SIGNING_KEY_ID = env("TRACE_SIGNING_KEY_ID", "dev-1")
 # Keys that signed earlier stamps and keep verifying: "kid:base64url-raw-public-key,..."
+# Stamp print files are secrets: kept outside MEDIA_ROOT, downloaded through the admin only.
+TRACE_PRINT_FILES_ROOT = Path(env("TRACE_PRINT_FILES_ROOT", str(BASE_DIR / "private-media")))
 TRACE_RETIRED_PUBLIC_KEYS = env("TRACE_RETIRED_PUBLIC_KEYS")
 TRACE_MAX_STAMPS_PER_ORDER = int(env("TRACE_MAX_STAMPS_PER_ORDER", "200000"))
 # Stamps a batch may have beyond its quantity (spoilt labels), in percent.

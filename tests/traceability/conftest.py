@@ -48,9 +48,10 @@ def batch(variant) -> Batch:
 
 def issue(batch, count=10, user=None):
     """Order and issue ``count`` stamps (Celery runs eagerly in tests)."""
-    from django.db import transaction
+    from django.test import TestCase
 
-    with transaction.atomic():
+    # Tasks are queued on commit; run them as a commit would (tests run inside a transaction).
+    with TestCase.captureOnCommitCallbacks(execute=True):
         order = stamp_order_create(batch=batch, count=count, user=user)
     order.refresh_from_db()
     return order

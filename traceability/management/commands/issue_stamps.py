@@ -1,0 +1,101 @@
+"""``manage.py issue_stamps --batch LOT --count N --out DIR``: issue stamps from the shell with
+a progress bar and write the print files (PDF label sheets, CSV) into DIR."""
+
+import sys
+import time
+from pathlib import Path
+
+from django.core.exceptions import PermissionDenied
+from django.core.files import File
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+from django.utils import timezone
+
+from traceability.issuing import issue_stamps
+from traceability.labels import LAYOUTS, render_csv, render_pdf
+from traceability.models import StampOrder
+from traceability.selectors import BatchNotFound, find_batch
+from traceability.services import TraceabilityError, stamp_order_create
+
+
+class ProgressBar:
+    def __init__(self, total: int, label: str, stream=sys.stderr):
+        self.total, self.label, self.stream = total, label, stream
+        self.started = time.perf_counter()
+
+    def __call__(self, done: int, total: int | None = None) -> None:
+        total = total or self.total
+        width = 30
+        filled = int(width * done / total) if total else width
+        rate = done / max(time.perf_counter() - self.started, 1e-9)
+        self.stream.write(
+            f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
+            f" ({rate:,.0f}/s)"
+        )
+        self.stream.flush()
+
+    def finish(self) -> None:
+        self.stream.write("\n")
+
+
+class Command(BaseCommand):
+    help = "Issue N signed stamps for a batch and write their print files into a folder."
+
+    def add_arguments(self, parser):
+        parser.add_argument("--batch", required=True, help="Lot code of the batch")
+        parser.add_argument("--gtin", help="GTIN, when several products share the lot code")
+        parser.add_argument("--count", required=True, type=int, help="Number of stamps")
+        parser.add_argument("--out", required=True, help="Folder for the PDF and CSV files")
+        parser.add_argument("--layout", default="a4-65", choices=sorted(LAYOUTS))
+        parser.add_argument("--no-pdf", action="store_true", help="Write only the CSV")
+
+    def handle(self, *args, batch, gtin, count, out, layout, no_pdf, **options):
+        try:
+            found = find_batch(batch, gtin)
+        except BatchNotFound as exc:
+            raise CommandError(str(exc)) from None
+        out_dir = Path(out)
+        try:
+            out_dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise CommandError(f"Cannot write to {out_dir}: {exc}") from None
+        try:
+            with transaction.atomic():
+                order = stamp_order_create(batch=found, count=count, layout=layout, run=False)
+        except (TraceabilityError, PermissionDenied) as exc:
+            raise CommandError(str(exc)) from None
+        bar = ProgressBar(count, "Issuing ")
+        order = issue_stamps(order.pk, progress=bar)
+        bar.finish()
+        name = f"{found.lot}-{order.first_number}-{order.last_number}"
+        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+        csv_path = out_dir / f"{safe}.csv"
+        with csv_path.open("w", encoding="utf-8", newline="") as fh:
+            render_csv(order, fh)
+        written = [csv_path]
+        if not no_pdf:
+            pdf_path = out_dir / f"{safe}.pdf"
+            bar = ProgressBar(count, "Labels  ")
+            with pdf_path.open("wb") as fh:
+                render_pdf(order, fh, progress=bar)
+            bar.finish()
+            written.append(pdf_path)
+        # The admin offers the same files for download.
+        for path in written:
+            field = order.pdf_file if path.suffix == ".pdf" else order.csv_file
+            with path.open("rb") as fh:
+                field.save(path.name, File(fh), save=False)
+        order.status, order.rendered, order.finished_at = (
+            StampOrder.Status.DONE,
+            order.count,
+            timezone.now(),
+        )
+        order.save(update_fields=["pdf_file", "csv_file", "status", "rendered", "finished_at"])
+        self.stdout.write(
+            self.style.SUCCESS(
+                f"{order.count} stamps issued for lot {found.lot} "
+                f"(numbers {order.first_number}–{order.last_number})."
+            )
+        )
+        for path in written:
+            self.stdout.write(f"  {path}")

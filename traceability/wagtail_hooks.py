@@ -1,0 +1,148 @@
+"""Traceability in the Wagtail admin: batches (with events inline) scoped per cooperative,
+their stamp screen, and the operator's reports (anomaly flags, inspections, scans)."""
+
+from django.urls import path, reverse
+from django.utils.functional import cached_property
+from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.widgets import ListingButton
+from wagtail.snippets.models import register_snippet
+from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+
+from catalog.permissions import (
+    CooperativeScopedEditView,
+    CooperativeScopedHistoryView,
+    CooperativeScopedPermissionPolicy,
+    CooperativeScopedUsageView,
+)
+
+from . import admin_views
+from .forms import BatchForm
+from .models import AnomalyFlag, Batch, Inspection
+
+
+def _scoped(viewset, request):
+    return viewset.permission_policy.instances_user_has_any_permission_for(
+        request.user, ["change", "view"]
+    )
+
+
+class ReadOnlyScopedPolicy(CooperativeScopedPermissionPolicy):
+    """Reports: rows are written by the system, never edited in the admin."""
+
+    def user_has_permission(self, user, action):
+        return action == "view" and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return "view" in actions and super().user_has_permission(user, "view")
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        return action == "view" and super().user_has_permission_for_instance(user, action, instance)
+
+
+class BatchViewSet(SnippetViewSet):
+    model = Batch
+    icon = "tasks"
+    menu_label = _("Batches & stamps")
+    list_display = ["lot", "variant", "production_date", "status", "cooperative"]
+    list_filter = ["status"]
+    search_fields = ["lot", "variant__page__title", "variant__sku"]
+    edit_view_class = CooperativeScopedEditView
+    history_view_class = CooperativeScopedHistoryView
+    usage_view_class = CooperativeScopedUsageView
+
+    @cached_property
+    def edit_handler(self):
+        from wagtail.admin.panels import ObjectList
+
+        return ObjectList(Batch.panels, base_form_class=BatchForm)
+
+    @cached_property
+    def permission_policy(self):
+        return CooperativeScopedPermissionPolicy(
+            Batch, cooperative_lookup="cooperative", cooperative_of=lambda b: b.cooperative_id
+        )
+
+    def get_queryset(self, request):
+        return _scoped(self, request).select_related("variant__page", "cooperative")
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("stamps/<int:pk>/", admin_views.batch_stamps, name="stamps"),
+            path("stamps/<int:pk>/order/", admin_views.batch_order_stamps, name="order"),
+            path("stamps/<int:pk>/release/", admin_views.batch_release_view, name="release"),
+            path("stamps/<int:pk>/recall/", admin_views.batch_recall_view, name="recall"),
+            path("stamps/<int:pk>/void/", admin_views.batch_void_view, name="void"),
+            path("stamps/<int:pk>/epcis/", admin_views.batch_epcis_download, name="epcis"),
+            path(
+                "orders/<int:order_pk>/progress/",
+                admin_views.stamp_order_progress,
+                name="order_progress",
+            ),
+            path(
+                "orders/<int:order_pk>/<str:kind>/",
+                admin_views.stamp_order_download,
+                name="order_download",
+            ),
+        ]
+
+
+class AnomalyFlagViewSet(SnippetViewSet):
+    model = AnomalyFlag
+    icon = "warning"
+    menu_label = _("Anomaly report")
+    list_display = ["stamp", "rule", "detail", "occurrences", "last_seen"]
+    list_filter = ["rule"]
+    ordering = ["-last_seen"]
+
+    @cached_property
+    def permission_policy(self):
+        return ReadOnlyScopedPolicy(
+            AnomalyFlag,
+            cooperative_lookup="batch__cooperative",
+            cooperative_of=lambda f: f.batch.cooperative_id,
+        )
+
+    def get_queryset(self, request):
+        return _scoped(self, request).select_related("stamp__batch")
+
+
+class InspectionViewSet(SnippetViewSet):
+    model = Inspection
+    icon = "form"
+    menu_label = _("Inspections")
+    list_display = ["inspected_at", "result", "server_verdict", "inspector", "code"]
+    list_filter = ["result", "server_verdict"]
+    inspect_view_enabled = True
+
+    @cached_property
+    def permission_policy(self):
+        return ReadOnlyScopedPolicy(
+            Inspection,
+            cooperative_lookup="stamp__batch__cooperative",
+            cooperative_of=lambda i: i.stamp.batch.cooperative_id if i.stamp_id else None,
+        )
+
+    def get_queryset(self, request):
+        return _scoped(self, request).select_related("inspector", "stamp")
+
+
+class TraceabilityGroup(SnippetViewSetGroup):
+    items = (BatchViewSet, AnomalyFlagViewSet, InspectionViewSet)
+    menu_icon = "tasks"
+    menu_label = _("Traceability")
+    menu_order = 220
+
+
+register_snippet(TraceabilityGroup)
+
+
+@hooks.register("register_snippet_listing_buttons")
+def batch_stamps_button(snippet, user, next_url=None):
+    if isinstance(snippet, Batch):
+        yield ListingButton(
+            _("Stamps & actions"),
+            url=reverse(f"{admin_views.URL_NAMESPACE}:stamps", args=[snippet.pk]),
+            priority=5,
+        )
