@@ -8,6 +8,7 @@ Read points are communes, named by our own URI (EPCIS allows any URI where no GL
 Checked against the official EPCIS 2.0 JSON Schema in ``tests/traceability/test_epcis.py``.
 """
 
+import datetime
 import uuid
 from decimal import Decimal
 
@@ -26,13 +27,15 @@ PLACE_URI = "https://ocop.vn/place/vn/ward/"
 OCOP_CONTEXT = {"ocop": vocab.OCOP_VOCAB}
 
 # Steps on finished units: from here on a unit may carry a stamp, its instance identifier.
-STAMPED_STEPS = frozenset({"commissioning", "packing", "inspecting", "storing", "shipping", "receiving"})
+STAMPED_STEPS = frozenset(
+    {"commissioning", "packing", "inspecting", "storing", "shipping", "receiving"}
+)
 # UN/CEFACT "piece": EPCIS expresses a count as a quantity without uom.
 PIECES = "H87"
 
 
 def _utc(value) -> str:
-    return value.astimezone(timezone.UTC).isoformat().replace("+00:00", "Z")
+    return value.astimezone(datetime.UTC).isoformat().replace("+00:00", "Z")
 
 
 def lot_class_uri(batch: Batch) -> str:

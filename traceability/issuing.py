@@ -1,19 +1,27 @@
 """Issuing stamps in bulk: random serials, Ed25519 signatures, rows streamed into the database.
 
-Memory stays flat: one chunk of rows at a time. Signing runs in a thread pool (the
-``cryptography`` library releases the GIL while it signs), one thread per core, while the
-previous chunk is written (PostgreSQL ``COPY``; ``bulk_create`` elsewhere).
+A pipeline of chunks: a thread pool (one thread per core) makes whole chunks ahead of the
+writer (serials, signatures, the rows as bytes: ``cryptography`` releases the GIL while it
+signs, and everything else is a handful of C-level calls per chunk, no Python loop per
+stamp), while the calling thread writes the oldest finished chunk (PostgreSQL ``COPY``;
+``bulk_create`` elsewhere). At most ``workers + 1`` chunks are in flight, so memory stays
+flat however many stamps an order holds.
 
 Idempotent per stamp order: each chunk commits in one transaction with the order row
 locked, and the next number is read back from the database, so a crash and a re-run (or
 two workers running the same order) neither duplicate nor skip stamp numbers.
+
+``benchmarks/stamps_issue.py`` measures it against the machine's signing limit.
 """
 
-import base64
+import binascii
 import os
 import secrets
+from collections import deque
 from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
+from dataclasses import dataclass
+from functools import partial
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
@@ -21,73 +29,124 @@ from django.utils import timezone
 
 from .digital_link import canonical_path
 from .models import Batch, Stamp, StampOrder
-from .signing import b64url, keyring
+from .signing import keyring
 
 CHUNK_SIZE = 5000
-SERIAL_BYTES = 10  # 80 random bits; base32 gives 16 characters of GS1's AI (21) set
+SERIAL_BYTES = 10  # 80 random bits: 16 characters of base32 (A-Z 2-7), GS1's AI (21) set
+SERIAL_LENGTH = 16
+_BASE32 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
+# One random byte per character: 256 is a multiple of 32, so ``byte % 32`` is uniform and
+# each character carries 5 random bits (16 x 5 = 80), exactly like base32 of 10 random bytes.
+_TO_BASE32 = bytes(_BASE32[i % 32] for i in range(256))
+_URLSAFE = bytes.maketrans(b"+/", b"-_")
+# number, serial, signature: standard base64 of 64 bytes is 86 characters and "==".
+_ROW = b"%d\t%s\t%.86s\n"
+
+
+def _serial_block(n: int) -> bytes:
+    """``n`` serials back to back, ``SERIAL_LENGTH`` characters each."""
+    return secrets.token_bytes(SERIAL_LENGTH * n).translate(_TO_BASE32)
 
 
 def new_serials(n: int) -> list[str]:
-    raw = secrets.token_bytes(SERIAL_BYTES * n)
-    return [
-        base64.b32encode(raw[i : i + SERIAL_BYTES]).decode("ascii")
-        for i in range(0, len(raw), SERIAL_BYTES)
-    ]
+    block = _serial_block(n).decode("ascii")
+    return [block[i : i + SERIAL_LENGTH] for i in range(0, len(block), SERIAL_LENGTH)]
 
 
-def _sign_slice(private_key, gtin: str, lot: str, serials: list[str]) -> list[str]:
-    return [b64url(private_key.sign(canonical_path(gtin, lot, s).encode())) for s in serials]
+@dataclass(frozen=True)
+class Chunk:
+    """Consecutive stamps ready to write: one ``number\\tserial\\tsignature\\n`` line each."""
+
+    start: int
+    count: int
+    block: bytes  # ASCII; signatures in base64url without padding
+
+    def rows(self) -> Iterator[tuple[int, str, str]]:
+        for line in self.block.decode("ascii").splitlines():
+            number, serial, signature = line.split("\t")
+            yield int(number), serial, signature
 
 
-class ChunkSigner:
-    """Signs chunks of serials on every core."""
+def _messages(gtin: str, lot: str) -> Callable[[list[bytes]], Iterator[bytes]]:
+    """The signed message of each serial (``canonical_path``), built without a Python loop."""
+    prefix = canonical_path(gtin, lot, "")
+    if canonical_path(gtin, lot, "SERIAL") == prefix + "SERIAL":
+        return partial(map, prefix.encode().__add__)
+    return partial(map, lambda s: canonical_path(gtin, lot, s.decode()).encode())  # pragma: no cover
 
-    def __init__(self, workers: int | None = None):
-        self.workers = workers or os.cpu_count() or 1
-        self.pool = ThreadPoolExecutor(max_workers=self.workers)
-        self.ring = keyring()
 
-    def submit(self, gtin: str, lot: str, serials: list[str]):
-        step = -(-len(serials) // self.workers)
-        parts = [serials[i : i + step] for i in range(0, len(serials), step)]
-        futures = [
-            self.pool.submit(_sign_slice, self.ring.private_key, gtin, lot, p) for p in parts
-        ]
-        return serials, futures
+def make_chunk(sign: Callable[[bytes], bytes], messages, start: int, count: int) -> Chunk:
+    """Serials, signatures and rows of stamps ``start .. start+count-1`` (thread-safe)."""
+    block = _serial_block(count)
+    serials = [block[i : i + SERIAL_LENGTH] for i in range(0, len(block), SERIAL_LENGTH)]
+    signatures = map(binascii.b2a_base64, map(sign, messages(serials)))
+    rows = b"".join(map(_ROW.__mod__, zip(range(start, start + count), serials, signatures)))
+    return Chunk(start, count, rows.translate(_URLSAFE))
 
-    @staticmethod
-    def result(pending) -> tuple[list[str], list[str]]:
-        serials, futures = pending
-        return serials, [sig for f in futures for sig in f.result()]
 
-    def close(self):
-        self.pool.shutdown(wait=True)
+@dataclass(frozen=True)
+class Rows:
+    """One chunk with the values every row of it shares (what ``_write_rows`` writes)."""
+
+    chunk: Chunk
+    batch_id: int
+    order_id: int
+    gtin: str
+    key_id: str
+    status: str
+    activated_at: object  # datetime or None
 
 
 COLUMNS = (
+    "number",
+    "serial",
+    "signature",
     "batch_id",
     "order_id",
-    "number",
     "gtin",
-    "serial",
     "key_id",
-    "signature",
     "status",
     "activated_at",
     "scan_count",
 )
 
 
-def _write_rows(rows: list[tuple]) -> None:
+def _copy_text(value) -> str:
+    if value is None:
+        return "\\N"
+    text = value.isoformat() if hasattr(value, "isoformat") else str(value)
+    return (
+        text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
+    )
+
+
+def _write_rows(rows: Rows) -> None:
     if connection.vendor == "postgresql":
+        shared = (rows.batch_id, rows.order_id, rows.gtin, rows.key_id, rows.status)
+        tail = "\t" + "\t".join(map(_copy_text, (*shared, rows.activated_at, 0))) + "\n"
+        data = rows.chunk.block.replace(b"\n", tail.encode())
         table = Stamp._meta.db_table
         with connection.cursor() as cursor:
             with cursor.cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                for row in rows:
-                    copy.write_row(row)
+                copy.write(data)
     else:
         Stamp.objects.bulk_create(
-            [Stamp(**dict(zip(COLUMNS, row, strict=True))) for row in rows], batch_size=1000
+            [
+                Stamp(
+                    batch_id=rows.batch_id,
+                    order_id=rows.order_id,
+                    number=number,
+                    gtin=rows.gtin,
+                    serial=serial,
+                    key_id=rows.key_id,
+                    signature=signature,
+                    status=rows.status,
+                    activated_at=rows.activated_at,
+                    scan_count=0,
+                )
+                for number, serial, signature in rows.chunk.rows()
+            ],
+            batch_size=1000,
         )
 
 
@@ -101,85 +160,81 @@ def issue_stamps(
     *,
     chunk_size: int = CHUNK_SIZE,
     progress: Callable[[int, int], None] | None = None,
-    signer: ChunkSigner | None = None,
+    workers: int | None = None,
 ) -> StampOrder:
     """Issue the stamps of one order that are not issued yet; returns the order."""
     order = StampOrder.objects.select_related("batch").get(pk=order_id)
     batch = order.batch
     if order.status in (StampOrder.Status.QUEUED, StampOrder.Status.FAILED):
         StampOrder.objects.filter(pk=order.pk).update(status=StampOrder.Status.ISSUING, error="")
-    own_signer = signer is None
-    signer = signer or ChunkSigner()
-    key_id = signer.ring.key_id
-    try:
-        pending = None
-        planned = _next_number(order)
-        end = order.first_number + order.count  # exclusive
-        while True:
-            if pending is None and planned < end:
-                pending = (
-                    planned,
-                    signer.submit(
-                        batch.gtin, batch.lot, new_serials(min(chunk_size, end - planned))
-                    ),
-                )
-                planned += len(pending[1][0])
-            if pending is None:
-                break
-            start, job = pending
-            serials, signatures = signer.result(job)
-            # Sign the next chunk while this one is written.
-            pending = None
-            if planned < end:
-                pending = (
-                    planned,
-                    signer.submit(
-                        batch.gtin, batch.lot, new_serials(min(chunk_size, end - planned))
-                    ),
-                )
-                planned += len(pending[1][0])
-            start = _write_chunk(order, batch, start, serials, signatures, key_id)
-            if start is None:  # another runner wrote this range meanwhile: re-plan
-                pending, planned = None, _next_number(order)
-                continue
-            if progress:
-                progress(start + len(serials) - order.first_number, order.count)
-    finally:
-        if own_signer:
-            signer.close()
+    ring = keyring()
+    make = partial(make_chunk, ring.private_key.sign, _messages(batch.gtin, batch.lot))
+    workers = workers or os.cpu_count() or 1
+    end = order.first_number + order.count  # exclusive
+    pending: deque = deque()
+    with ThreadPoolExecutor(max_workers=workers, thread_name_prefix="stamp-sign") as pool:
+        try:
+            planned = _next_number(order)
+            while True:
+                # Keep every signing thread busy, and one chunk ready for the writer.
+                while planned < end and len(pending) <= workers:
+                    count = min(chunk_size, end - planned)
+                    pending.append(pool.submit(make, planned, count))
+                    planned += count
+                if not pending:
+                    break
+                chunk = pending.popleft().result()
+                if _write_chunk(order, batch, chunk, ring.key_id, make) is None:
+                    # Another runner wrote this range meanwhile: drop what was made, re-plan.
+                    _drop(pending)
+                    planned = _next_number(order)
+                    continue
+                if progress:
+                    progress(chunk.start + chunk.count - order.first_number, order.count)
+        finally:
+            _drop(pending)
     order.refresh_from_db()
     return order
 
 
-def _write_chunk(order, batch, start, serials, signatures, key_id) -> int | None:
-    """Write one chunk at ``start``; None when the database already moved past it."""
+def _drop(pending: deque) -> None:
+    while pending:
+        pending.popleft().cancel()
+
+
+def _write_chunk(order, batch, chunk: Chunk, key_id: str, make) -> int | None:
+    """Write one chunk at ``chunk.start``; None when the database already moved past it."""
     for attempt in range(3):
         try:
             with transaction.atomic():
                 locked = StampOrder.objects.select_for_update().get(pk=order.pk)
-                if _next_number(locked) != start:
+                if _next_number(locked) != chunk.start:
                     return None
-                batch_now = Batch.objects.only("status").get(pk=batch.pk)
-                active = batch_now.status == Batch.Status.RELEASED
+                batch_status = Batch.objects.filter(pk=batch.pk).values_list("status", flat=True)
+                batch_status = batch_status.get()
+                active = batch_status == Batch.Status.RELEASED
                 status = Stamp.Status.ACTIVE if active else Stamp.Status.ISSUED
-                if batch_now.status == Batch.Status.RECALLED:
+                if batch_status == Batch.Status.RECALLED:
                     status = Stamp.Status.RECALLED
-                now = timezone.now() if active else None
                 _write_rows(
-                    [
-                        (batch.pk, order.pk, start + i, batch.gtin, s, key_id, sig, status, now, 0)
-                        for i, (s, sig) in enumerate(zip(serials, signatures, strict=True))
-                    ]
+                    Rows(
+                        chunk,
+                        batch.pk,
+                        order.pk,
+                        batch.gtin,
+                        key_id,
+                        status,
+                        timezone.now() if active else None,
+                    )
                 )
-                issued = start + len(serials) - order.first_number
+                issued = chunk.start + chunk.count - order.first_number
                 StampOrder.objects.filter(pk=order.pk).update(issued=issued)
-                return start
+                return chunk.start
         except IntegrityError:
             # A serial collided with an existing one (80 random bits: practically never).
             if attempt == 2:
                 raise
-            serials = new_serials(len(serials))
-            signatures = _sign_slice(keyring().private_key, batch.gtin, batch.lot, serials)
+            chunk = make(chunk.start, chunk.count)
     return None
 
 

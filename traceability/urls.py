@@ -1,6 +1,6 @@
 from django.urls import path, re_path
 
-from . import views
+from . import inspect_views, views
 
 app_name = "traceability"
 
@@ -15,4 +15,6 @@ urlpatterns = [
     path("api/v1/stamps/verify", views.api_verify, name="api_verify"),
     path("api/v1/inspections/", views.api_inspections, name="api_inspections"),
     path("api/v1/batches/<int:batch_id>/epcis", views.api_batch_epcis, name="api_batch_epcis"),
+    path("inspect/", inspect_views.inspect_page, name="inspect"),
+    path("inspect/sw.js", inspect_views.service_worker, name="inspect_sw"),
 ]

@@ -95,7 +95,12 @@ def resolve(request, gtin: str, lot: str, serial: str):
     response = render(
         request,
         "traceability/resolver.html",
-        {"result": data, "verdict": verdict.verdict, "now": at},
+        {
+            "result": data,
+            "verdict": verdict.verdict,
+            "first_scan": (verdict.stamp.first_scanned_at or at) if verdict.stamp else None,
+            "batch": verdict.stamp.batch if verdict.stamp else None,
+        },
         status=verdict.http_status,
     )
     response["Vary"] = "Accept"

@@ -59,7 +59,9 @@ def test_a_long_lot_with_a_slash_still_fits_and_round_trips(variant):
     stamp = batch.stamps.first()
     assert "/10/LB%2F2026-03-A.1_XYZ99/21/" in stamp.uri
     code = parse_stamp_uri("https://ocop.example.vn" + stamp.uri.split("8000", 1)[1])
-    assert code.lot == "LB/2026-03-A.1_XYZ99" and verify(code.gtin, code.lot, code.serial, code.signature)
+    assert code.lot == "LB/2026-03-A.1_XYZ99" and verify(
+        code.gtin, code.lot, code.serial, code.signature
+    )
     assert segno.make_qr(stamp.uri, error="m", boost_error=False).version <= 10
 
 
@@ -75,7 +77,12 @@ def _forgeries(stamp, other, n, rng):
             flipped[bit // 8] ^= 1 << (bit % 8)
             yield gtin, lot, serial, f"{stamp.key_id}.{b64url(bytes(flipped))}"
         elif kind == 1:  # another serial with this signature
-            yield gtin, lot, "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)), sig
+            yield (
+                gtin,
+                lot,
+                "".join(rng.choice("ABCDEFGHIJKLMNOPQRSTUVWXYZ234567") for _ in range(16)),
+                sig,
+            )
         elif kind == 2:  # another lot
             yield gtin, f"LB{rng.randrange(10**6)}", serial, sig
         elif kind == 3:  # another GTIN
@@ -217,7 +224,10 @@ def test_lot_code_is_unique_per_gtin(batch, tree):
         batch_create(variant=batch.variant, lot="LB2603A", production_date="2026-03-02", quantity=5)
     other_product = add_product(tree.coop_page, title="Chè móc câu")
     same_lot = batch_create(
-        variant=other_product.variants.get(), lot="LB2603A", production_date="2026-03-02", quantity=5
+        variant=other_product.variants.get(),
+        lot="LB2603A",
+        production_date="2026-03-02",
+        quantity=5,
     )
     assert same_lot.pk
 

@@ -1,0 +1,240 @@
+"""Batches in the Wagtail admin: each cooperative sees and acts on its own, operators recall
+and void, print files only for who may print."""
+
+import pytest
+from django.urls import reverse
+
+from marketplace.roles import OPERATORS_GROUP, ensure_role_groups
+from marketplace.services import membership_add
+from traceability.models import AnomalyFlag, Batch, StampOrder, TraceEvent
+
+from ..factories import CooperativeFactory, UserFactory, add_cooperative_page, add_product
+from .conftest import issue
+
+pytestmark = pytest.mark.django_db
+NS = "wagtailsnippets_traceability_batch"
+
+
+def url(name, *args):
+    return reverse(f"{NS}:{name}", args=args)
+
+
+@pytest.fixture
+def member(tree):
+    user = UserFactory(username="htx-member")
+    membership_add(user=user, cooperative=tree.cooperative, role="owner")
+    return user
+
+
+@pytest.fixture
+def outsider(tree):
+    other = CooperativeFactory(name="HTX Khác")
+    page = add_cooperative_page(tree.index, other)
+    user = UserFactory(username="htx-outsider")
+    membership_add(user=user, cooperative=other, role="owner")
+    user.other_product = add_product(page, title="Mật ong Mèo Vạc")
+    return user
+
+
+def denied(response) -> bool:
+    """Wagtail answers a PermissionDenied in the admin with a redirect to the dashboard."""
+    return response.status_code == 403 or (
+        response.status_code == 302 and response.url == "/admin/"
+    )
+
+
+@pytest.fixture
+def operator(db):
+    groups = ensure_role_groups()
+    user = UserFactory(username="operator", is_staff=True)
+    user.groups.add(groups[OPERATORS_GROUP])
+    return user
+
+
+def batch_form(variant, **overrides):
+    data = {
+        "variant": variant.pk,
+        "lot": "LB2604B",
+        "quantity": "1500",
+        "production_date": "2026-04-02",
+        "best_before": "2027-04-02",
+        "field_area": "Đồi chè Khuôn Ngàn",
+        "notes": "",
+        "events-TOTAL_FORMS": "2",
+        "events-INITIAL_FORMS": "0",
+        "events-MIN_NUM_FORMS": "0",
+        "events-MAX_NUM_FORMS": "1000",
+        "events-0-step": "harvesting",
+        "events-0-event_time": "2026-04-02 06:30",
+        "events-0-read_point_ward_code": "5818",
+        "events-0-output_quantity": "320",
+        "events-0-unit": "KGM",
+        "events-1-step": "withering",
+        "events-1-event_time": "2026-04-02 14:00",
+        "events-1-input_quantity": "320",
+        "events-1-unit": "KGM",
+    }
+    data.update(overrides)
+    return data
+
+
+def test_member_creates_a_batch_with_events_in_the_admin(client, member, variant):
+    client.force_login(member)
+    response = client.post(url("add"), batch_form(variant))
+    assert response.status_code == 302, response.context["form"].errors
+    batch = Batch.objects.get(lot="LB2604B")
+    assert batch.cooperative_id == variant.page.cooperative_id and batch.gtin == variant.gtin
+    assert list(batch.events.values_list("step", flat=True)) == ["harvesting", "withering"]
+    event = batch.events.first()
+    assert event.event_time.utcoffset().total_seconds() == 0  # stored in UTC...
+    assert TraceEvent.objects.get(step="harvesting").time_zone_offset == "+07:00"  # ...zone kept
+
+
+def test_member_cannot_pick_another_cooperatives_variant(client, member, outsider):
+    client.force_login(member)
+    foreign = outsider.other_product.variants.get()
+    response = client.post(url("add"), batch_form(foreign))
+    assert response.status_code == 200
+    assert "variant" in response.context["form"].errors
+    assert not Batch.objects.exists()
+
+
+@pytest.mark.parametrize("lot", ["LB 2604", "LÔ-1"])
+def test_lot_with_forbidden_characters_is_a_form_error(client, member, variant, lot):
+    client.force_login(member)
+    response = client.post(url("add"), batch_form(variant, lot=lot))
+    assert response.status_code == 200
+    assert "lot" in response.context["form"].errors
+    assert not Batch.objects.exists()
+
+
+def test_processing_step_without_quantity_is_a_form_error(client, member, variant):
+    client.force_login(member)
+    response = client.post(url("add"), batch_form(variant, **{"events-1-input_quantity": ""}))
+    assert response.status_code == 200
+    assert not Batch.objects.exists()
+
+
+def test_other_cooperatives_cannot_see_or_touch_a_batch(client, batch, outsider):
+    order = issue(batch, 3)
+    client.force_login(outsider)
+    listing = client.get(url("list"))
+    assert listing.status_code == 200 and "LB2603A" not in listing.content.decode()
+    for target in [
+        url("edit", batch.pk),
+        url("stamps", batch.pk),
+        url("epcis", batch.pk),
+        url("order_progress", order.pk),
+        url("order_download", order.pk, "pdf"),
+        url("order_download", order.pk, "csv"),
+    ]:
+        assert denied(client.get(target)), target
+    for target in [url("order", batch.pk), url("release", batch.pk)]:
+        assert denied(client.post(target, {"count": "5", "layout": "a4-65"})), target
+    assert batch.stamps.count() == 3 and Batch.objects.get().status == "draft"
+    assert client.get(f"/api/v1/batches/{batch.pk}/epcis").status_code == 404
+
+
+def test_member_orders_stamps_watches_progress_and_downloads(
+    client, member, batch, django_capture_on_commit_callbacks
+):
+    client.force_login(member)
+    page = client.get(url("stamps", batch.pk))
+    assert page.status_code == 200
+    assert 'action="%s"' % url("order", batch.pk) in page.content.decode()
+    with django_capture_on_commit_callbacks() as queued:
+        response = client.post(url("order", batch.pk), {"count": "130", "layout": "a4-65"})
+    assert response.status_code == 302
+    order = StampOrder.objects.get()
+    waiting = client.get(url("order_progress", order.pk)).json()
+    assert (waiting["status"], waiting["percent"], waiting["done"]) == ("queued", 0, False)
+    with django_capture_on_commit_callbacks(execute=True):
+        for task in queued:  # what the worker does once the request has committed
+            task()
+    progress = client.get(url("order_progress", order.pk)).json()
+    assert progress == {
+        "status": "done",
+        "status_label": progress["status_label"],
+        "issued": 130,
+        "rendered": 130,
+        "count": 130,
+        "percent": 100,
+        "error": "",
+        "done": True,
+    }
+    pdf = client.get(url("order_download", order.pk, "pdf"))
+    assert pdf.status_code == 200 and pdf["Content-Type"] == "application/pdf"
+    assert b"".join(pdf.streaming_content).startswith(b"%PDF")
+    csv = client.get(url("order_download", order.pk, "csv"))
+    assert b"".join(csv.streaming_content).decode().count("\n") == 131
+    assert client.post(url("release", batch.pk)).status_code == 302
+    assert set(batch.stamps.values_list("status", flat=True)) == {"active"}
+
+
+def test_bad_stamp_order_is_a_form_error_and_orders_nothing(client, member, batch):
+    client.force_login(member)
+    for count in ["0", "-1", "abc", "999999"]:
+        response = client.post(url("order", batch.pk), {"count": count, "layout": "a4-65"})
+        assert response.status_code == 400, count
+        assert response.context["order_form"].errors, count
+    assert not StampOrder.objects.exists()
+
+
+def test_lot_cannot_change_once_stamps_are_printed(client, member, batch):
+    issue(batch, 2)
+    client.force_login(member)
+    data = batch_form(batch.variant, lot="LB9999", **{"events-TOTAL_FORMS": "0"})
+    response = client.post(url("edit", batch.pk), data)
+    assert response.status_code == 200
+    assert "lot" in response.context["form"].errors
+    assert Batch.objects.get().lot == "LB2603A"
+
+
+def test_only_operators_recall_and_void(client, member, operator, released_batch):
+    client.force_login(member)
+    assert denied(client.post(url("recall", released_batch.pk), {"reason": "x"}))
+    assert denied(client.post(url("void", released_batch.pk), {"number_from": 1, "reason": "x"}))
+    assert Batch.objects.get().status == "released"
+    client.force_login(operator)
+    empty = client.post(url("recall", released_batch.pk), {"reason": "  "})
+    assert empty.status_code == 400
+    out_of_range = client.post(
+        url("void", released_batch.pk), {"number_from": 5, "number_to": 50, "reason": "mất cuộn"}
+    )
+    assert out_of_range.status_code == 400
+    voided = client.post(
+        url("void", released_batch.pk), {"number_from": 2, "number_to": 4, "reason": "mất cuộn"}
+    )
+    assert voided.status_code == 302
+    assert released_batch.stamps.filter(status="voided").count() == 3
+    recalled = client.post(url("recall", released_batch.pk), {"reason": "Nhiễm nấm mốc"})
+    assert recalled.status_code == 302
+    batch = Batch.objects.get()
+    assert batch.status == "recalled" and batch.recall_reason == "Nhiễm nấm mốc"
+    history = batch.status_changes.values_list("subject", "to_status", "actor__username")
+    assert ("batch", "recalled", "operator") in set(history)
+    assert ("stamp", "voided", "operator") in set(history)
+    # Voided stamps stay voided; the others are recalled.
+    assert set(batch.stamps.values_list("status", flat=True)) == {"voided", "recalled"}
+
+
+def test_anomaly_report_is_scoped(client, member, outsider, operator, released_batch):
+    stamp = released_batch.stamps.first()
+    from django.utils import timezone
+
+    AnomalyFlag.objects.create(
+        stamp=stamp,
+        batch=released_batch,
+        rule="too_many_scans",
+        detail="Quét 40 lần",
+        first_seen=timezone.now(),
+        last_seen=timezone.now(),
+    )
+    report = reverse("wagtailsnippets_traceability_anomalyflag:list")
+    for user, sees in [(operator, True), (member, True), (outsider, False)]:
+        client.force_login(user)
+        response = client.get(report)
+        assert response.status_code == 200
+        assert ("Quét 40 lần" in response.content.decode()) is sees
+    client.force_login(operator)
+    assert client.get(reverse("wagtailsnippets_traceability_inspection:list")).status_code == 200

@@ -1,0 +1,245 @@
+"""The Digital Link resolver: verdicts for people (HTML) and machines (JSON), scan logging,
+anomaly rules and recalls."""
+
+import pytest
+from django.db import connection
+from django.test.utils import CaptureQueriesContext
+
+from traceability import scans
+from traceability.models import AnomalyFlag, Scan
+from traceability.services import batch_recall, batch_release, stamps_void
+
+from .conftest import issue
+
+pytestmark = pytest.mark.django_db
+
+JSON = {"HTTP_ACCEPT": "application/json"}
+
+
+def path_of(stamp) -> str:
+    return stamp.uri.split("127.0.0.1:8000", 1)[1]
+
+
+@pytest.fixture
+def stamp(released_batch):
+    return released_batch.stamps.order_by("number").first()
+
+
+def test_genuine_stamp_json_names_product_cooperative_batch_events_and_scans(client, stamp):
+    response = client.get(path_of(stamp), **JSON)
+    assert response.status_code == 200
+    data = response.json()
+    assert data["verdict"] == "genuine"
+    assert data["signature_valid"] is True
+    assert data["product"]["name"] == "Chè búp La Bằng"
+    assert data["product"]["ocop_stars"] == 4
+    assert data["cooperative"]["place"] == "Xã La Bằng, Thái Nguyên"
+    assert data["batch"]["lot"] == "LB2603A"
+    assert data["batch"]["production_date"] == "2026-03-15"
+    assert [e["step"] for e in data["events"]] == [
+        "harvesting",
+        "withering",
+        "rolling",
+        "drying",
+        "packing",
+    ]
+    assert data["events"][0]["time"].endswith("+07:00")
+    assert data["scans"]["count"] == 1
+    assert data["warnings"] == []
+
+
+def test_genuine_stamp_page_for_a_shopper(client, stamp):
+    client.get(path_of(stamp))  # a first scan
+    response = client.get(path_of(stamp))
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert "verdict--genuine" in html
+    assert "Chè búp La Bằng" in html
+    assert "LB2603A" in html
+    assert 'class="timeline"' in html
+    assert 'data-scan-count="2"' in html
+
+
+def _tampered(stamp):
+    path, query = path_of(stamp).split("?")
+    gtin, lot, serial = stamp.gtin, stamp.batch.lot, stamp.serial
+    sig = query[2:]
+    other_serial = serial[:-1] + ("A" if serial[-1] != "A" else "B")
+    flipped = sig[:-3] + ("A" if sig[-3] != "A" else "B") + sig[-2:]
+    return {
+        "signature changed": f"/01/{gtin}/10/{lot}/21/{serial}?s={flipped}",
+        "serial changed": f"/01/{gtin}/10/{lot}/21/{other_serial}?s={sig}",
+        "lot changed": f"/01/{gtin}/10/LB2603B/21/{serial}?s={sig}",
+        "no signature": f"/01/{gtin}/10/{lot}/21/{serial}",
+        "unknown key": f"/01/{gtin}/10/{lot}/21/{serial}?s=zz.{sig.split('.', 1)[1]}",
+    }
+
+
+def test_tampered_stamps_are_forged_404(client, stamp, released_batch):
+    other = released_batch.stamps.order_by("number")[1]
+    cases = _tampered(stamp)
+    # The signature of one stamp moved onto another serial.
+    cases["signature moved"] = f"{path_of(other).split('?')[0]}?{path_of(stamp).split('?')[1]}"
+    for name, path in cases.items():
+        response = client.get(path, **JSON)
+        assert response.status_code == 404, name
+        assert response.json()["verdict"] == "forged", name
+        assert response.json()["reasons"], name
+        page = client.get(path)
+        assert page.status_code == 404 and "verdict--forged" in page.content.decode(), name
+
+
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/01/08931234567890/10/LB2603A/21/ABC?s=dev-1.xx",  # wrong check digit
+        "/01/0893ABC/10/LB2603A/21/ABC",  # letters in a GTIN
+        "/01/08931234567893/10/L%C3%94/21/ABC",  # a lot with an accent
+        "/01/08931234567893/10/%00/21/ABC",
+        "/01/08931234567893/10/LB/21/" + "A" * 40,  # serial longer than AI (21) allows
+    ],
+)
+def test_malformed_codes_are_invalid_400_never_500(client, path):
+    response = client.get(path, **JSON)
+    assert response.status_code == 400
+    assert response.json()["verdict"] == "invalid"
+    assert response.json()["reasons"]
+    assert client.get(path).status_code == 400
+
+
+def test_short_gtin_in_the_link_is_read_as_gtin_14(client, stamp):
+    path = path_of(stamp).replace(f"/01/{stamp.gtin}/", f"/01/{stamp.gtin.lstrip('0')}/")
+    assert client.get(path, **JSON).json()["verdict"] == "genuine"
+
+
+def test_recall_flips_every_stamp_to_recalled_at_once(client, released_batch):
+    stamps = list(released_batch.stamps.order_by("number"))
+    batch_recall(batch=released_batch, reason="Dư lượng thuốc trừ sâu vượt ngưỡng")
+    for stamp in stamps:
+        data = client.get(path_of(stamp), **JSON).json()
+        assert data["verdict"] == "recalled"
+        assert "Dư lượng thuốc trừ sâu" in data["reasons"][0]
+    assert set(released_batch.stamps.values_list("status", flat=True)) == {"recalled"}
+    html = client.get(path_of(stamps[0])).content.decode()
+    assert "verdict--recalled" in html
+
+
+def test_voided_range_resolves_voided(client, released_batch):
+    stamps_void(batch=released_batch, number_from=3, number_to=5, reason="Mất cuộn tem")
+    verdicts = {
+        s.number: client.get(path_of(s), **JSON).json()["verdict"]
+        for s in released_batch.stamps.order_by("number")
+    }
+    assert [n for n, v in verdicts.items() if v == "voided"] == [3, 4, 5]
+    assert verdicts[2] == verdicts[6] == "genuine"
+
+
+def test_scan_before_release_is_suspicious_and_flagged(client, batch):
+    issue(batch, 1)
+    stamp = batch.stamps.get()
+    data = client.get(path_of(stamp), **JSON).json()
+    assert data["verdict"] == "suspicious"
+    assert [w["rule"] for w in data["warnings"]] == ["before_activation"]
+    assert AnomalyFlag.objects.filter(stamp=stamp, rule="before_activation").exists()
+    batch_release(batch=batch)
+    stamp.refresh_from_db()
+    assert stamp.status == "active"
+
+
+def test_too_many_scans_of_one_stamp(client, stamp, settings):
+    settings.TRACE_ANOMALY_RULES = {"max_scans": 3, "province_window_hours": 24}
+    verdicts = [client.get(path_of(stamp), **JSON).json()["verdict"] for _ in range(5)]
+    assert verdicts == ["genuine"] * 3 + ["suspicious"] * 2
+    flag = AnomalyFlag.objects.get(stamp=stamp, rule="too_many_scans")
+    assert flag.occurrences == 2
+    stamp.refresh_from_db()
+    assert stamp.scan_count == 5
+
+
+def test_scans_in_two_provinces_within_the_window(client, stamp):
+    assert client.get(path_of(stamp) + "&province=19", **JSON).json()["verdict"] == "genuine"
+    data = client.get(path_of(stamp) + "&province=1", **JSON).json()  # Hà Nội, minutes later
+    assert data["verdict"] == "suspicious"
+    assert data["warnings"][0]["rule"] == "two_provinces"
+    assert "Thái Nguyên" in data["warnings"][0]["message"]
+    flag = AnomalyFlag.objects.get(stamp=stamp, rule="two_provinces")
+    assert flag.batch_id == stamp.batch_id
+
+
+def test_two_provinces_far_apart_in_time_are_fine(client, stamp, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    client.get(path_of(stamp) + "&province=19", **JSON)
+    stamp.refresh_from_db()
+    stamp.last_scanned_at = timezone.now() - datetime.timedelta(hours=30)
+    stamp.save(update_fields=["last_scanned_at"])
+    assert client.get(path_of(stamp) + "&province=1", **JSON).json()["verdict"] == "genuine"
+
+
+def test_a_scan_of_a_recalled_batch_is_flagged_for_the_operator(client, stamp, released_batch):
+    batch_recall(batch=released_batch, reason="Nhiễm nấm mốc")
+    client.get(path_of(stamp), **JSON)
+    assert AnomalyFlag.objects.filter(stamp=stamp, rule="recalled").exists()
+
+
+def test_scan_log_records_time_place_device_and_verdict(client, stamp):
+    client.get(
+        path_of(stamp) + "&province=19&lat=21.8312&lon=105.7421",
+        HTTP_USER_AGENT="Mozilla/5.0 (Linux; Android 14)",
+        **JSON,
+    )
+    scan = Scan.objects.get()
+    assert scan.stamp == stamp and scan.verdict == "genuine"
+    assert scan.province_code == 19
+    assert str(scan.latitude) == "21.83" and str(scan.longitude) == "105.74"  # ~1 km, no more
+    assert scan.user_agent.startswith("Mozilla/5.0")
+    assert scan.inspector is None
+
+
+def test_scans_are_buffered_not_inserted_per_request(client, stamp, settings):
+    settings.TRACE_SCAN_FLUSH_SIZE = 50
+    scans.flush()
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(10):
+            assert client.get(path_of(stamp), **JSON).status_code == 200
+    assert not [
+        q for q in queries.captured_queries if q["sql"].lstrip().upper().startswith("INSERT")
+    ]
+    assert Scan.objects.count() == 0
+    assert scans.pending() == 10
+    assert scans.flush() == 10
+    assert Scan.objects.count() == 10
+    stamp.refresh_from_db()
+    assert stamp.scan_count == 10 and stamp.first_scanned_at is not None
+
+
+def test_forged_scans_are_logged_too(client, stamp):
+    client.get(_tampered(stamp)["signature changed"], **JSON)
+    scan = Scan.objects.get()
+    assert scan.verdict == "forged" and scan.stamp is None and scan.serial == stamp.serial
+
+
+def test_resolver_answers_in_two_queries_once_the_batch_is_cached(
+    client, stamp, settings, django_assert_num_queries
+):
+    settings.TRACE_SCAN_FLUSH_SIZE = 1000  # the request itself, not the bulk flush
+    client.get(path_of(stamp), **JSON)  # warms the batch cache
+    with django_assert_num_queries(2):  # the stamp with its batch; its stored flags
+        assert client.get(path_of(stamp), **JSON).json()["verdict"] == "genuine"
+
+
+def test_public_keys_are_published_as_a_jwk_set(client, stamp):
+    data = client.get("/.well-known/ocop-trace-keys.json").json()
+    key = data["keys"][0]
+    assert key["kty"] == "OKP" and key["crv"] == "Ed25519" and key["kid"] == stamp.key_id
+    assert len(key["x"]) == 43  # 32 raw bytes, base64url
+
+
+def test_api_verify_takes_a_whole_uri(client, stamp):
+    response = client.get("/api/v1/stamps/verify", {"uri": stamp.uri})
+    assert response.status_code == 200 and response.json()["verdict"] == "genuine"
+    assert client.get("/api/v1/stamps/verify").status_code == 400
+    bad = client.get("/api/v1/stamps/verify", {"uri": "hello"})
+    assert bad.status_code == 400 and bad.json()["verdict"] == "invalid"
