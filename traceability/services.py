@@ -236,11 +236,11 @@ def inspection_record(
         province_code=clean_location(province, None, None)["province"],
     )
     if photo is not None:
-        from django.core.validators import validate_image_file_extension
+        from django import forms
 
-        validate_image_file_extension(photo)
         if photo.size > 8 * 1024 * 1024:
             raise TraceabilityError(_("The photo is larger than 8 MB."))
-        inspection.photo = photo
+        # Pillow opens it: a renamed non-image is refused, whatever its extension.
+        inspection.photo = forms.ImageField().clean(photo)
     inspection.save()
     return inspection, True

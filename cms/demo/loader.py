@@ -21,6 +21,7 @@ from catalog.text import fold
 from marketplace.models import Cooperative, Membership
 from marketplace.roles import INSPECTORS_GROUP, OPERATORS_GROUP, ensure_role_groups
 from marketplace.services import membership_add
+from traceability.models import Batch, Scan, Stamp, TraceEvent
 
 from ..models import (
     ArticleIndexPage,
@@ -396,6 +397,9 @@ class DemoLoader:
         self.products(coop_pages, categories)
         self.stories(home, coop_pages)
         self.users()
+        from .trace import load_traceability_demo
+
+        load_traceability_demo(log=self.log)
         return counts()
 
 
@@ -411,4 +415,8 @@ def counts() -> dict[str, int]:
         "pages": Page.objects.count(),
         "users": get_user_model().objects.count(),
         "memberships": Membership.objects.count(),
+        "batches": Batch.objects.count(),
+        "trace_events": TraceEvent.objects.count(),
+        "stamps": Stamp.objects.count(),
+        "scans": Scan.objects.count(),
     }

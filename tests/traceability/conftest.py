@@ -8,6 +8,16 @@ from traceability.services import batch_create, batch_release, stamp_order_creat
 from ..factories import add_product
 
 
+@pytest.fixture(autouse=True)
+def _empty_scan_buffer():
+    """The dev buffer is a process-wide list: no test sees another's scans."""
+    from traceability import scans
+
+    scans.discard()
+    yield
+    scans.discard()
+
+
 @pytest.fixture
 def product(tree):
     return add_product(tree.coop_page, title="Chè búp La Bằng", stock=100)
