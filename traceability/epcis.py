@@ -100,6 +100,13 @@ def event_json(event, batch: Batch, lot_uri: str, stamps: list[str] | None = Non
         if recorded is not None:
             data["outputQuantityList"] = [_quantity(lot_uri, recorded, event.unit)]
         data["transformationID"] = transformation_id(lot_uri)
+    elif step.event_type == vocab.AGGREGATION:
+        # Units of the lot packed into a logistic unit named by its SSCC.
+        data["parentID"] = f"{GS1_DOMAIN}/00/{event.container_sscc}"
+        data["action"] = step.action
+        data["childQuantityList"] = [
+            _quantity(lot_uri, recorded, event.unit) if recorded is not None else _quantity(lot_uri)
+        ]
     else:
         data["action"] = step.action
         if recorded is not None:

@@ -72,7 +72,9 @@ def _messages(gtin: str, lot: str) -> Callable[[list[bytes]], Iterator[bytes]]:
     prefix = canonical_path(gtin, lot, "")
     if canonical_path(gtin, lot, "SERIAL") == prefix + "SERIAL":
         return partial(map, prefix.encode().__add__)
-    return partial(map, lambda s: canonical_path(gtin, lot, s.decode()).encode())  # pragma: no cover
+    return partial(
+        map, lambda s: canonical_path(gtin, lot, s.decode()).encode()
+    )  # pragma: no cover
 
 
 def make_chunk(sign: Callable[[bytes], bytes], messages, start: int, count: int) -> Chunk:
@@ -115,9 +117,7 @@ def _copy_text(value) -> str:
     if value is None:
         return "\\N"
     text = value.isoformat() if hasattr(value, "isoformat") else str(value)
-    return (
-        text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
-    )
+    return text.replace("\\", "\\\\").replace("\t", "\\t").replace("\n", "\\n").replace("\r", "\\r")
 
 
 def _write_rows(rows: Rows) -> None:

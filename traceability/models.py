@@ -180,6 +180,12 @@ class TraceEvent(models.Model):
     unit = models.CharField(
         _("unit"), max_length=8, choices=vocab.UNIT_CHOICES, default="KGM", blank=True
     )
+    container_sscc = models.CharField(
+        _("carton / pallet SSCC"),
+        max_length=18,
+        blank=True,
+        help_text=_("18-digit SSCC of the carton or pallet, for “packing into cartons”."),
+    )
     note = models.CharField(_("note"), max_length=500, blank=True)
     recorded_at = models.DateTimeField(auto_now_add=True)
 
@@ -198,6 +204,7 @@ class TraceEvent(models.Model):
             ],
             heading=_("Quantities"),
         ),
+        FieldPanel("container_sscc"),
         FieldPanel("note"),
     ]
 
@@ -221,8 +228,21 @@ class TraceEvent(models.Model):
                         % {"code": self.read_point_ward_code}
                     }
                 ) from None
-        if vocab.STEPS[self.step].event_type == vocab.TRANSFORMATION and not (
-            self.input_quantity or self.output_quantity
+        step = vocab.STEPS.get(self.step)
+        if step and step.event_type == vocab.AGGREGATION:
+            from biip import ParseError
+            from biip.sscc import Sscc
+
+            try:
+                self.container_sscc = Sscc.parse((self.container_sscc or "").strip()).value
+            except ParseError as exc:
+                raise ValidationError(
+                    {"container_sscc": _("A valid 18-digit SSCC is needed: %(e)s") % {"e": exc}}
+                ) from None
+        if (
+            step
+            and step.event_type == vocab.TRANSFORMATION
+            and not (self.input_quantity or self.output_quantity)
         ):
             raise ValidationError(
                 {"input_quantity": _("A processing step needs its input or output quantity.")}

@@ -164,7 +164,8 @@ def stamp_order_create(
         if run:
             from .tasks import issue_stamp_order
 
-            transaction.on_commit(lambda: issue_stamp_order.delay(order.pk))
+            # robust: a broker or task failure shows on the order (FAILED), not as a 500.
+            transaction.on_commit(lambda: issue_stamp_order.delay(order.pk), robust=True)
     return order
 
 

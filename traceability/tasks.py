@@ -3,7 +3,6 @@
 import logging
 
 from celery import shared_task
-from django.core.files.base import ContentFile
 from django.db import transaction
 from django.utils import timezone
 
@@ -27,30 +26,51 @@ def issue_stamp_order(self, order_id: int) -> int:
             raise
         raise self.retry(exc=exc) from exc
     StampOrder.objects.filter(pk=order_id).update(status=StampOrder.Status.RENDERING)
-    transaction.on_commit(lambda: render_print_files.delay(order_id))
+    transaction.on_commit(lambda: render_print_files.delay(order_id), robust=True)
     return order.issued
 
 
 @shared_task(bind=True, max_retries=3, default_retry_delay=10, acks_late=True)
 def render_print_files(self, order_id: int) -> None:
     """Render the PDF label sheets and the CSV of one order (again, when re-run)."""
+    order = StampOrder.objects.select_related("batch__variant__page").get(pk=order_id)
+    try:
+        _render(order)
+    except Exception as exc:
+        StampOrder.objects.filter(pk=order_id).update(
+            status=StampOrder.Status.FAILED, error=f"print files: {exc}"[:500]
+        )
+        if self.request.called_directly or self.request.is_eager:
+            raise
+        raise self.retry(exc=exc) from exc
+
+
+def _render(order: StampOrder) -> None:
     import io
+    import tempfile
+
+    from django.core.files import File
 
     from .labels import render_csv, render_pdf
 
-    order = StampOrder.objects.select_related("batch__variant__page").get(pk=order_id)
+    order_id = order.pk
 
     def progress(n):
         StampOrder.objects.filter(pk=order_id).update(rendered=n)
 
-    pdf = io.BytesIO()
-    render_pdf(order, pdf, progress=progress)
-    text = io.StringIO()
-    render_csv(order, text)
     name = f"{order.batch.lot}-{order.first_number}-{order.last_number}"
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
-    order.pdf_file.save(f"{safe}.pdf", ContentFile(pdf.getvalue()), save=False)
-    order.csv_file.save(f"{safe}.csv", ContentFile(text.getvalue().encode("utf-8")), save=False)
+    # Temporary files, not memory: an order may hold 180,000 stamps.
+    with tempfile.TemporaryFile() as pdf, tempfile.TemporaryFile() as raw:
+        render_pdf(order, pdf, progress=progress)
+        text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
+        render_csv(order, text)
+        text.flush()
+        for handle in (pdf, raw):
+            handle.seek(0)
+        order.pdf_file.save(f"{safe}.pdf", File(pdf), save=False)
+        order.csv_file.save(f"{safe}.csv", File(raw), save=False)
+        text.detach()
     order.status = StampOrder.Status.DONE
     order.rendered = order.count
     order.finished_at = timezone.now()

@@ -41,6 +41,15 @@ STEPS: dict[str, Step] = {
         Step("sorting", _("Sorting"), OBJECT, _own("sorting"), "in_progress"),
         Step("commissioning", _("Production finished"), OBJECT, "commissioning", "active", "ADD"),
         Step("packing", _("Packing"), OBJECT, "packing", "active"),
+        # Units packed into a logistic unit with an SSCC (a carton, a pallet).
+        Step(
+            "cartoning",
+            _("Packing into cartons (SSCC)"),
+            AGGREGATION,
+            "packing",
+            "in_progress",
+            "ADD",
+        ),
         Step("inspecting", _("Inspection"), OBJECT, "inspecting", "conformant"),
         Step("storing", _("Storage"), OBJECT, "storing", "sellable_accessible"),
         Step("shipping", _("Shipping"), OBJECT, "shipping", "in_transit"),

@@ -70,7 +70,9 @@ def demo_batch(batch):
 
 def by_step(document: dict) -> dict[str, dict]:
     """Events keyed by step code (each step happens once in these batches)."""
-    codes = {s.biz_step: code for code, s in vocab.STEPS.items()}
+    codes: dict[str, str] = {}
+    for code, step in vocab.STEPS.items():
+        codes.setdefault(step.biz_step, code)  # "packing" is the ObjectEvent step
     return {codes[e["bizStep"]]: e for e in document["epcisBody"]["eventList"]}
 
 
@@ -232,3 +234,37 @@ def test_export_command_unknown_lot(demo_batch):
         call_command(
             "export_epcis", "--batch", "LB2603A", "--gtin", "12345678901234", stdout=io.StringIO()
         )
+
+
+def test_packing_into_a_carton_is_an_aggregation_event_under_its_sscc(batch):
+    import datetime
+
+    from django.core.exceptions import ValidationError
+
+    from traceability.models import TraceEvent
+
+    event = TraceEvent(
+        batch=batch,
+        step="cartoning",
+        event_time=datetime.datetime(2026, 3, 20, 9, 0, tzinfo=datetime.UTC),
+        output_quantity=40,
+        unit="H87",
+        container_sscc="389346011000000018",
+    )
+    event.full_clean()
+    event.save()
+    document = batch_document(batch)
+    assert schema_errors(document) == []
+    carton = next(e for e in document["epcisBody"]["eventList"] if e["type"] == "AggregationEvent")
+    assert carton["parentID"] == "https://id.gs1.org/00/389346011000000018"
+    assert carton["action"] == "ADD" and carton["bizStep"] == "packing"
+    assert carton["childQuantityList"][0]["quantity"] == 40
+    bad = TraceEvent(
+        batch=batch,
+        step="cartoning",
+        event_time=event.event_time,
+        container_sscc="389346011000000019",
+    )
+    with pytest.raises(ValidationError) as info:
+        bad.full_clean()
+    assert "container_sscc" in info.value.message_dict

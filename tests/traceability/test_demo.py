@@ -1,0 +1,76 @@
+"""The demo's traceability data, and the stamp links the README offers to try."""
+
+import re
+from pathlib import Path
+
+import pytest
+from django.core.management import call_command
+
+from traceability.models import AnomalyFlag, Batch
+
+pytestmark = pytest.mark.django_db
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+@pytest.fixture
+def demo():
+    import io
+
+    call_command("load_demo", "--no-images", stdout=io.StringIO())
+
+
+def test_demo_batches_as_the_issue_describes(demo):
+    tea = Batch.objects.get(lot="LB2603A")
+    assert tea.variant.page.title == "Chè búp La Bằng" and tea.variant.unit_label == "Túi 200 g"
+    assert tea.quantity == 2000 and tea.production_date.isoformat().startswith("2026-03")
+    assert list(tea.events.values_list("step", flat=True)) == [
+        "harvesting",
+        "withering",
+        "rolling",
+        "drying",
+        "packing",
+        "inspecting",
+    ]
+    assert {e.place_name for e in tea.events.all()} == {"Xã La Bằng"}
+    assert tea.status == "released"
+    assert tea.stamps.filter(status="active").count() == 500
+    assert tea.stamps.filter(scan_count__gt=0).exists()
+    assert set(AnomalyFlag.objects.filter(batch=tea).values_list("rule", flat=True)) == {
+        "too_many_scans",
+        "two_provinces",
+    }
+    apples = Batch.objects.get(lot="LH2608A")
+    assert apples.production_date.month == 8 and apples.status == "released"
+    recalled = Batch.objects.get(lot="NLH2608R")
+    assert recalled.status == "recalled" and recalled.recall_reason
+    assert set(recalled.stamps.values_list("status", flat=True)) == {"recalled"}
+    assert recalled.stamp_orders.get().pdf_file
+
+
+def test_the_readme_stamp_links_say_what_the_readme_promises(demo, client):
+    links = dict(
+        (label.split(":")[0], url.split("127.0.0.1:8000", 1)[1])
+        for label, url in re.findall(
+            r"\[([^\]]+)\]\((http://127\.0\.0\.1:8000/01/[^)]+)\)",
+            README.read_text(encoding="utf-8"),
+        )
+    )
+    assert set(links) == {"genuine", "forged", "recalled"}
+    expected = {
+        "genuine": (200, "genuine"),
+        "forged": (404, "forged"),
+        "recalled": (200, "recalled"),
+    }
+    for name, path in links.items():
+        response = client.get(path, HTTP_ACCEPT="application/json")
+        assert (response.status_code, response.json()["verdict"]) == expected[name], name
+
+
+def test_loading_the_demo_twice_adds_no_batch_stamp_or_scan(demo):
+    from cms.demo.loader import counts
+
+    before = counts()
+    import io
+
+    call_command("load_demo", "--no-images", stdout=io.StringIO())
+    assert counts() == before
