@@ -62,6 +62,10 @@ def ensure_role_groups() -> dict[str, Group]:
             content_type__app_label="traceability", codename__startswith="view_"
         )
     )
+    # Cooperative groups made before a permission was added to COOPERATIVE_PERMISSIONS get it.
+    permissions = cooperative_permissions()
+    for group in Group.objects.filter(cooperative__isnull=False):
+        group.permissions.add(*permissions)
     return {OPERATORS_GROUP: operators, INSPECTORS_GROUP: inspectors}
 
 

@@ -89,7 +89,7 @@ def _messages() -> dict[str, str]:
             "history are checked when the phone is online."
         ),
         "server_error": _("The server did not answer: only the signature was checked."),
-        "scans_count": _("Scanned %(n)s times (this check included), first on %(first)s."),
+        "scans_count": _("Scans: %(n)s (this one included); the first on %(first)s."),
         "scans_place": _("First scan in %(place)s."),
         "online": _("Online"),
         "offline": _("Offline"),

@@ -81,12 +81,15 @@ def stamp_verify(code: StampCode, *, at: datetime | None = None, province: int |
             result.warnings.append({"rule": str(rule), "message": detail})
     if stamp.batch.status == Batch.Status.RECALLED or stamp.status == Stamp.Status.RECALLED:
         result.verdict = RECALLED
+        # The verdict says it already; the other warnings (copied codes...) stay.
+        result.warnings = [w for w in result.warnings if w["rule"] != AnomalyFlag.Rule.RECALLED]
         result.reasons.append(
             _("Batch %(lot)s was recalled: %(reason)s")
             % {"lot": stamp.batch.lot, "reason": stamp.batch.recall_reason}
         )
     elif stamp.status == Stamp.Status.VOIDED:
         result.verdict = VOIDED
+        result.warnings = [w for w in result.warnings if w["rule"] != AnomalyFlag.Rule.VOIDED]
         result.reasons.append(_("This stamp was voided and must not be on a product."))
     elif result.warnings:
         result.verdict = SUSPICIOUS

@@ -44,8 +44,8 @@ BATCHES = [
             ("withering", "2026-03-18", "14:00", LA_BANG, "620", "560", "Làm héo 4 giờ"),
             ("rolling", "2026-03-19", "07:00", LA_BANG, "560", "540", "Vò bằng máy vò chè"),
             ("drying", "2026-03-19", "10:00", LA_BANG, "540", "410", "Sao khô bằng tôn quay"),
-            ("packing", "2026-03-20", "08:00", LA_BANG, None, None, "Đóng túi 200 g hút chân không"),
-            ("inspecting", "2026-03-22", "09:00", LA_BANG, None, None, "Kiểm tra cảm quan, độ ẩm đạt"),
+            ("packing", "2026-03-20", "08:00", LA_BANG, None, None, "Đóng túi 200 g hút chân"),
+            ("inspecting", "2026-03-22", "09:00", LA_BANG, None, None, "Cảm quan, độ ẩm đạt"),
         ],
         "release": True,
     },
@@ -97,7 +97,8 @@ def _batch(data: dict) -> Batch:
         batch = Batch(variant=variant, lot=data["lot"])
     for field in ("production_date", "best_before"):
         setattr(batch, field, datetime.date.fromisoformat(data[field]))
-    batch.quantity, batch.field_area, batch.notes = data["quantity"], data["field_area"], data["notes"]
+    batch.quantity = data["quantity"]
+    batch.field_area, batch.notes = data["field_area"], data["notes"]
     batch.full_clean()
     batch.save()
     if not batch.events.exists():

@@ -573,6 +573,7 @@ let checkSerial = 0;
 async function check(uri) {
   const serial = ++checkSerial;
   say(ui.checkMessage, "");
+  ui.verdict.dataset.verdict = "";
   const started = performance.now();
   let outcome;
   try {
@@ -986,7 +987,8 @@ async function sendQueued() {
         error = response.statusText;
       }
       await queue.remove(item.client_id); // bad data would never go through: drop it
-      refused.push(fmt(MSG.refused, { code: item.code, error }));
+      const code = item.code.length > 60 ? `${item.code.slice(0, 60)}…` : item.code;
+      refused.push(fmt(MSG.refused, { code, error }));
     } else {
       break; // server trouble: try again later
     }
@@ -995,6 +997,8 @@ async function sendQueued() {
   if (sent) messages.push(fmt(MSG.sent, { n: sent }));
   messages.push(...refused);
   if (messages.length) say(ui.syncMessage, messages.join(" "));
+  ui.syncMessage.dataset.sent = String(sent);
+  ui.syncMessage.dataset.refused = String(refused.length);
   await updatePending();
 }
 

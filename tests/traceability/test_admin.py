@@ -141,7 +141,7 @@ def test_member_orders_stamps_watches_progress_and_downloads(
     client.force_login(member)
     page = client.get(url("stamps", batch.pk))
     assert page.status_code == 200
-    assert 'action="%s"' % url("order", batch.pk) in page.content.decode()
+    assert f'action="{url("order", batch.pk)}"' in page.content.decode()
     with django_capture_on_commit_callbacks() as queued:
         response = client.post(url("order", batch.pk), {"count": "130", "layout": "a4-65"})
     assert response.status_code == 302
@@ -238,3 +238,13 @@ def test_anomaly_report_is_scoped(client, member, outsider, operator, released_b
         assert ("Quét 40 lần" in response.content.decode()) is sees
     client.force_login(operator)
     assert client.get(reverse("wagtailsnippets_traceability_inspection:list")).status_code == 200
+
+
+def test_cooperative_groups_made_earlier_get_the_batch_permissions(member, tree):
+    group = tree.cooperative.group
+    group.permissions.clear()
+    assert not member.has_perm("traceability.add_batch")
+    ensure_role_groups()  # runs after every migrate
+    from marketplace.models import User
+
+    assert User.objects.get(pk=member.pk).has_perm("traceability.add_batch")

@@ -48,13 +48,13 @@ def test_demo_batches_as_the_issue_describes(demo):
 
 
 def test_the_readme_stamp_links_say_what_the_readme_promises(demo, client):
-    links = dict(
-        (label.split(":")[0], url.split("127.0.0.1:8000", 1)[1])
+    links = {
+        label.split(":")[0]: url.split("127.0.0.1:8000", 1)[1]
         for label, url in re.findall(
             r"\[([^\]]+)\]\((http://127\.0\.0\.1:8000/01/[^)]+)\)",
             README.read_text(encoding="utf-8"),
         )
-    )
+    }
     assert set(links) == {"genuine", "forged", "recalled"}
     expected = {
         "genuine": (200, "genuine"),
