@@ -339,7 +339,6 @@ function setKeys(jwks, source) {
   if (!next.size) return false;
   keyring = next;
   keysSource = source;
-  engineKeys.clear();
   document.documentElement.dataset.keys = source;
   return true;
 }
@@ -379,15 +378,17 @@ const TEST_SIG = hex(
   "e5564300c360ac729086e2cc806e828a84877f1eb8e5d974d873e065224901555fb8821590a33bacc61e39701cf9b46bd25bf5f0595bbe24655141438e7a100b"
 );
 
-const engineKeys = new Map(); // kid -> CryptoKey (WebCrypto engine)
+const engineKeys = new Map(); // raw public key (hex) -> CryptoKey, for the WebCrypto engine
+const toHex = (bytes) => Array.from(bytes, (byte) => byte.toString(16).padStart(2, "0")).join("");
 
 const webCryptoEngine = {
   name: "webcrypto",
-  async verify(kid, raw, signature, message) {
-    let key = engineKeys.get(kid);
+  async verify(raw, signature, message) {
+    const id = toHex(raw);
+    let key = engineKeys.get(id);
     if (!key) {
       key = await crypto.subtle.importKey("raw", raw, { name: "Ed25519" }, false, ["verify"]);
-      engineKeys.set(kid, key);
+      engineKeys.set(id, key);
     }
     return crypto.subtle.verify({ name: "Ed25519" }, key, signature, message);
   },
@@ -398,8 +399,7 @@ function nobleEngine() {
   noblePromise ??= import(CONFIG.nobleUrl).then((ed) => ({
     name: "noble",
     // zip215: false is RFC 8032 / FIPS 186-5 strict, like OpenSSL on the server.
-    verify: (kid, raw, signature, message) =>
-      ed.verifyAsync(signature, message, raw, { zip215: false }),
+    verify: (raw, signature, message) => ed.verifyAsync(signature, message, raw, { zip215: false }),
   }));
   return noblePromise;
 }
@@ -409,8 +409,8 @@ async function selfTest(engine) {
   bad[0] ^= 1;
   const empty = new Uint8Array(0);
   return (
-    (await engine.verify("test", TEST_KEY, TEST_SIG, empty)) === true &&
-    (await engine.verify("test", TEST_KEY, bad, empty)) === false
+    (await engine.verify(TEST_KEY, TEST_SIG, empty)) === true &&
+    (await engine.verify(TEST_KEY, bad, empty)) === false
   );
 }
 
@@ -424,7 +424,6 @@ function chooseEngine() {
     }
     return nobleEngine();
   })().then((engine) => {
-    engineKeys.delete("test");
     document.documentElement.dataset.engine = engine.name;
     return engine;
   });
@@ -471,7 +470,7 @@ export async function verifyStamp(uri, options = {}) {
   const engine = await engineFor(options.engine);
   let valid = false;
   try {
-    valid = await engine.verify(kid, raw, signature, message);
+    valid = await engine.verify(raw, signature, message);
   } catch (error) {
     valid = false;
   }
@@ -593,6 +592,7 @@ async function check(uri) {
   showCodeParts(outcome.code);
   show(ui.result);
   show(ui.record);
+  if (verdict !== "genuine") navigator.vibrate?.([120, 60, 120]);
   ui.result.scrollIntoView({ block: "start", behavior: "smooth" });
   if (outcome.code && navigator.onLine) {
     ui.serverStatus.textContent = MSG.server_checking;
@@ -910,6 +910,8 @@ async function saveInspection(event) {
   show(ui.photoPreview, false);
   show(ui.record, false);
   say(ui.syncMessage, MSG.saved);
+  // Ask the browser not to evict the queue when the phone runs short of space.
+  navigator.storage?.persist?.().catch(() => {});
   await updatePending();
   syncQueue();
 }

@@ -243,3 +243,15 @@ def test_api_verify_takes_a_whole_uri(client, stamp):
     assert client.get("/api/v1/stamps/verify").status_code == 400
     bad = client.get("/api/v1/stamps/verify", {"uri": "hello"})
     assert bad.status_code == 400 and bad.json()["verdict"] == "invalid"
+
+
+def test_api_verify_takes_a_json_body_without_a_csrf_token(stamp):
+    from django.test import Client
+
+    machine = Client(enforce_csrf_checks=True)
+    response = machine.post(
+        "/api/v1/stamps/verify", {"uri": stamp.uri}, content_type="application/json"
+    )
+    assert response.status_code == 200 and response.json()["verdict"] == "genuine"
+    broken = machine.post("/api/v1/stamps/verify", "{not json", content_type="application/json")
+    assert broken.status_code == 400 and broken.json()["error"]
