@@ -92,8 +92,8 @@ def test_issue_stamps_command_writes_print_files_with_a_progress_bar(batch, tmp_
     ("args", "message"),
     [
         ({"batch": "NOPE", "count": 5}, "No batch"),
-        ({"batch": "LB2603A", "count": 0}, "at least one"),
-        ({"batch": "LB2603A", "count": 5000}, "at most"),
+        ({"batch": "LB2603A", "count": 0}, "ít nhất một tem"),
+        ({"batch": "LB2603A", "count": 5000}, "tối đa 2100 tem"),
     ],
 )
 def test_issue_stamps_command_refuses_bad_input(batch, tmp_path, args, message):

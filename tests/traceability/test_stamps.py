@@ -187,14 +187,14 @@ def test_bad_stamp_counts_are_refused_and_nothing_is_issued(batch, count):
 
 def test_more_stamps_than_the_batch_holds_are_refused(batch):
     issue(batch, 2000)
-    with pytest.raises(TraceabilityError, match="at most 100 more"):
+    with pytest.raises(TraceabilityError, match="tối đa 100 tem"):
         stamp_order_create(batch=batch, count=101)
     assert batch.stamps.count() == 2000
 
 
 def test_no_stamps_for_a_recalled_batch(batch):
     batch_recall(batch=batch, reason="Dư lượng thuốc bảo vệ thực vật vượt ngưỡng")
-    with pytest.raises(TraceabilityError, match="recalled"):
+    with pytest.raises(TraceabilityError, match="đã bị thu hồi"):
         stamp_order_create(batch=batch, count=10)
     assert not Stamp.objects.exists()
 
@@ -220,7 +220,7 @@ def test_lot_codes_outside_gs1_characters_are_refused(variant, lot):
 
 
 def test_lot_code_is_unique_per_gtin(batch, tree):
-    with pytest.raises(ValidationError, match="already used"):
+    with pytest.raises(ValidationError, match="đã dùng cho sản phẩm này"):
         batch_create(variant=batch.variant, lot="LB2603A", production_date="2026-03-02", quantity=5)
     other_product = add_product(tree.coop_page, title="Chè móc câu")
     same_lot = batch_create(
