@@ -24,7 +24,7 @@ from django.utils import translation
 from django.utils.cache import patch_cache_control, patch_vary_headers
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
-from django.views.decorators.http import require_GET
+from django.views.decorators.http import require_safe
 
 from marketplace.locations import province_choices
 
@@ -103,11 +103,10 @@ def _messages() -> dict[str, str]:
         "need_result": _("Choose the result of the inspection."),
         "camera_error": _("The camera cannot be used (%(error)s). Type or paste the code."),
         "camera_looking": _("Point the camera at the stamp's QR code."),
-        "scanned": _("QR code read."),
     }
 
 
-@require_GET
+@require_safe
 @ensure_csrf_cookie
 def inspect_page(request):
     """``/inspect/``: the inspector's offline stamp checker (the same HTML for everyone)."""
@@ -181,7 +180,7 @@ def cache_version(asset_urls: list[str]) -> str:
     return f"v{CACHE_GENERATION}-{digest.hexdigest()[:16]}"
 
 
-@require_GET
+@require_safe
 def service_worker(request):
     """``/inspect/sw.js``: caches the page, its assets and the public keys for offline use."""
     assets = [static(name) for name in OFFLINE_ASSETS]

@@ -396,11 +396,18 @@ const webCryptoEngine = {
 
 let noblePromise = null;
 function nobleEngine() {
-  noblePromise ??= import(CONFIG.nobleUrl).then((ed) => ({
-    name: "noble",
-    // zip215: false is RFC 8032 / FIPS 186-5 strict, like OpenSSL on the server.
-    verify: (raw, signature, message) => ed.verifyAsync(signature, message, raw, { zip215: false }),
-  }));
+  noblePromise ??= import(CONFIG.nobleUrl).then(
+    (ed) => ({
+      name: "noble",
+      // zip215: false is RFC 8032 / FIPS 186-5 strict, like OpenSSL on the server.
+      verify: (raw, signature, message) =>
+        ed.verifyAsync(signature, message, raw, { zip215: false }),
+    }),
+    (error) => {
+      noblePromise = null; // not cached yet (first visit offline?): try again next time
+      throw error;
+    }
+  );
   return noblePromise;
 }
 
@@ -423,10 +430,16 @@ function chooseEngine() {
       // No Ed25519 in this browser's WebCrypto.
     }
     return nobleEngine();
-  })().then((engine) => {
-    document.documentElement.dataset.engine = engine.name;
-    return engine;
-  });
+  })().then(
+    (engine) => {
+      document.documentElement.dataset.engine = engine.name;
+      return engine;
+    },
+    (error) => {
+      defaultEngine = null;
+      throw error;
+    }
+  );
   return defaultEngine;
 }
 
@@ -860,6 +873,7 @@ async function updatePending() {
   }
   ui.pending.textContent = String(count);
   ui.pending.dataset.count = String(count);
+  show(ui.syncButton, count > 0);
   return count;
 }
 

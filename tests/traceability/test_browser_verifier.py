@@ -5,8 +5,10 @@ Headless chromium loads /inspect/ and runs ``window.ocopVerify`` over genuine st
 ``signing.verify``), with WebCrypto Ed25519 and with the vendored @noble/ed25519 fallback.
 """
 
+import os
 import random
 import string
+from concurrent.futures import ThreadPoolExecutor
 
 import pytest
 from biip.checksums import gs1_standard_check_digit
@@ -16,12 +18,8 @@ from traceability.digital_link import MalformedLink, parse_stamp_uri, stamp_uri
 from traceability.services import batch_release
 from traceability.signing import b64url, b64url_decode, sign_path, verify
 
-# The browser fixtures live with the other browser journeys.
-from ..e2e.conftest import (  # noqa: F401
-    _remember_serialized_database,
-    _serialized_database_in_this_context,
-    browser,
-)
+from ..e2e import conftest as browser_journeys
+from ..e2e.conftest import _remember_serialized_database  # noqa: F401
 from .conftest import issue
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
@@ -114,18 +112,78 @@ def stamps(batch):
     return list(batch.stamps.select_related("batch").order_by("number"))
 
 
+@pytest.fixture(scope="module")
+def chromium():
+    """Chromium driven from a thread of its own.
+
+    Playwright's sync API allows one instance per thread, and the browser journeys of
+    tests/e2e keep theirs open in the main thread for the whole session. Every Playwright
+    call of this module goes through ``run``, in the worker thread.
+    """
+    if not os.path.exists(browser_journeys.CHROMIUM):
+        pytest.skip("chromium is not installed (apt-get install chromium)")
+    sync_api = pytest.importorskip("playwright.sync_api")
+    worker = ThreadPoolExecutor(max_workers=1, thread_name_prefix="chromium")
+
+    def run(function, *args):
+        return worker.submit(function, *args).result()
+
+    def start():
+        playwright = sync_api.sync_playwright().start()
+        browser = playwright.chromium.launch(
+            executable_path=browser_journeys.CHROMIUM,
+            headless=True,
+            args=browser_journeys.CHROMIUM_ARGS,
+        )
+        return playwright, browser
+
+    playwright, browser = run(start)
+    yield run, browser
+    run(browser.close)
+    run(playwright.stop)
+    worker.shutdown()
+
+
 @pytest.fixture
-def verifier(browser, _serialized_database_in_this_context, live_server):  # noqa: F811
-    # The verifier alone: no service worker, so nothing is cached between tests.
-    context = browser.new_context(service_workers="block")
-    page = context.new_page()
+def _serialized_database_here():
+    """What tests/e2e's fixture of that name does, without its main-thread browser."""
+    from django.db import connections
+
+    contents = browser_journeys._serialized.get("default")
+    if contents and not getattr(connections["default"], "_test_serialized_contents", None):
+        connections["default"]._test_serialized_contents = contents
+
+
+class Verifier:
+    """/inspect/ open in chromium; ``evaluate`` runs JavaScript in it."""
+
+    def __init__(self, run, page):
+        self.run = run
+        self.page = page
+
+    def evaluate(self, expression, arg=None):
+        return self.run(self.page.evaluate, expression, arg)
+
+
+@pytest.fixture
+def verifier(chromium, _serialized_database_here, live_server):
+    run, browser = chromium
     errors = []
-    page.on("pageerror", lambda error: errors.append(error))
-    page.goto(live_server.url + "/inspect/")
-    page.wait_for_function("window.ocopVerify && window.ocopInspect")
-    assert page.evaluate("window.ocopInspect.keysReady()") >= 1
-    yield page
-    context.close()
+
+    def open_page():
+        # The verifier alone: no service worker, so nothing is cached between tests.
+        context = browser.new_context(service_workers="block")
+        page = context.new_page()
+        page.on("pageerror", lambda error: errors.append(error))
+        page.goto(live_server.url + "/inspect/")
+        page.wait_for_function("window.ocopVerify && window.ocopInspect")
+        return context, page
+
+    context, page = run(open_page)
+    verifier = Verifier(run, page)
+    assert verifier.evaluate("window.ocopInspect.keysReady()") >= 1
+    yield verifier
+    run(context.close)
     assert not errors
 
 
