@@ -93,7 +93,11 @@ def parse_stamp_uri(text: str) -> StampCode:
     text = (text or "").strip()
     if not text.lower().startswith(("http://", "https://")):
         raise MalformedLink(_("This is not a web link (GS1 Digital Link)."))
-    parts = urlsplit(text)
+    try:
+        parts = urlsplit(text)
+        parts.port  # noqa: B018 - validates the port; urlsplit alone is lenient
+    except ValueError:
+        raise MalformedLink(_("This is not a web link (GS1 Digital Link).")) from None
     signature = ""
     for pair in parts.query.split("&"):
         if pair.startswith("s="):

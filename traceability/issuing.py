@@ -82,7 +82,9 @@ def make_chunk(sign: Callable[[bytes], bytes], messages, start: int, count: int)
     block = _serial_block(count)
     serials = [block[i : i + SERIAL_LENGTH] for i in range(0, len(block), SERIAL_LENGTH)]
     signatures = map(binascii.b2a_base64, map(sign, messages(serials)))
-    rows = b"".join(map(_ROW.__mod__, zip(range(start, start + count), serials, signatures)))
+    rows = b"".join(
+        map(_ROW.__mod__, zip(range(start, start + count), serials, signatures, strict=True))
+    )
     return Chunk(start, count, rows.translate(_URLSAFE))
 
 
@@ -126,9 +128,9 @@ def _write_rows(rows: Rows) -> None:
         tail = "\t" + "\t".join(map(_copy_text, (*shared, rows.activated_at, 0))) + "\n"
         data = rows.chunk.block.replace(b"\n", tail.encode())
         table = Stamp._meta.db_table
-        with connection.cursor() as cursor:
-            with cursor.cursor.copy(f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN") as copy:
-                copy.write(data)
+        sql = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"
+        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+            copy.write(data)
     else:
         Stamp.objects.bulk_create(
             [

@@ -1,6 +1,7 @@
 """Public traceability endpoints: the GS1 Digital Link resolver, the published keys, and the
 inspector's API (verify, record inspections). Views validate, call a service, serialize."""
 
+import functools
 import json
 import uuid
 
@@ -10,6 +11,8 @@ from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
+from django.utils import translation
+from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
@@ -25,6 +28,25 @@ from .selectors import batches_visible_to
 from .services import TraceabilityError, inspection_record
 from .signing import public_key_set
 from .verification import INVALID, Verdict, batch_payload, stamp_verify
+
+
+def negotiated_language(view):
+    """Stamp URLs never carry a language prefix, so LocaleMiddleware would always answer in
+    Vietnamese: take the visitor's language cookie or Accept-Language instead (Vietnamese
+    when neither names a language we have). A tourist's English phone reads English."""
+
+    @functools.wraps(view)
+    def wrapper(request, *args, **kwargs):
+        language = translation.get_language_from_request(request, check_path=False)
+        with translation.override(language):
+            response = view(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        response["Content-Language"] = language
+        patch_vary_headers(response, ["Accept-Language", "Cookie"])
+        return response
+
+    return wrapper
 
 
 def _wants_json(request) -> bool:
@@ -76,6 +98,7 @@ def verdict_json(verdict: Verdict, *, at) -> dict:
 
 @require_GET
 @cache_control(no_cache=True, private=True)
+@negotiated_language
 def resolve(request, gtin: str, lot: str, serial: str):
     """``/01/{gtin}/10/{lot}/21/{serial}?s=``: HTML for people, JSON for ``Accept: json``."""
     at = timezone.now()
@@ -91,9 +114,11 @@ def resolve(request, gtin: str, lot: str, serial: str):
     _log_scan(request, verdict, at, location)
     data = verdict_json(verdict, at=at)
     if _wants_json(request):
-        return JsonResponse(
+        response = JsonResponse(
             data, status=verdict.http_status, json_dumps_params={"ensure_ascii": False}
         )
+        patch_vary_headers(response, ["Accept"])
+        return response
     response = render(
         request,
         "traceability/resolver.html",
@@ -105,7 +130,7 @@ def resolve(request, gtin: str, lot: str, serial: str):
         },
         status=verdict.http_status,
     )
-    response["Vary"] = "Accept"
+    patch_vary_headers(response, ["Accept"])
     return response
 
 
@@ -149,6 +174,7 @@ def _json_error(message: str, status: int) -> JsonResponse:
 
 @csrf_exempt  # a read-only check for machines; it changes nobody's data
 @require_http_methods(["GET", "POST"])
+@negotiated_language
 def api_verify(request):
     """``/api/v1/stamps/verify?uri=``: the resolver's verdict for a whole scanned URI."""
     text = request.GET.get("uri") if request.method == "GET" else None

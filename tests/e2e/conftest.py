@@ -32,6 +32,9 @@ def browser():
         browser = playwright.chromium.launch(
             executable_path=CHROMIUM, headless=True, args=CHROMIUM_ARGS
         )
+        # Starting Playwright can swap the test thread's connection object: give the new one
+        # the snapshot at once, before any test's serialized rollback needs it.
+        _attach_serialized_snapshot()
         yield browser
         browser.close()
 
@@ -54,14 +57,18 @@ def _remember_serialized_database(django_db_setup):
         _serialized["default"] = contents
 
 
-@pytest.fixture
-def _serialized_database_in_this_context(browser):
+def _attach_serialized_snapshot() -> None:
     from django.db import connections
 
     if "default" in _serialized and not getattr(
         connections["default"], "_test_serialized_contents", None
     ):
         connections["default"]._test_serialized_contents = _serialized["default"]
+
+
+@pytest.fixture
+def _serialized_database_in_this_context(browser):
+    _attach_serialized_snapshot()
 
 
 @contextmanager

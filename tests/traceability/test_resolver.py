@@ -255,3 +255,15 @@ def test_api_verify_takes_a_json_body_without_a_csrf_token(stamp):
     assert response.status_code == 200 and response.json()["verdict"] == "genuine"
     broken = machine.post("/api/v1/stamps/verify", "{not json", content_type="application/json")
     assert broken.status_code == 400 and broken.json()["error"]
+
+
+def test_the_resolver_speaks_the_phones_language(client, stamp):
+    vietnamese = client.get(path_of(stamp))
+    assert "TEM THẬT" in vietnamese.content.decode()
+    assert vietnamese["Content-Language"] == "vi"
+    english = client.get(path_of(stamp), HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9")
+    assert "GENUINE" in english.content.decode() and english["Content-Language"] == "en"
+    data = client.get(path_of(stamp), HTTP_ACCEPT_LANGUAGE="en", **JSON).json()
+    assert data["reasons"] == ["Genuine stamp issued by OCOP Market."]
+    assert data["events"][0]["label"] == "Harvest"
+    assert "Accept-Language" in english["Vary"] and "Accept" in english["Vary"]

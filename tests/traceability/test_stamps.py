@@ -249,3 +249,18 @@ def test_malformed_links_are_named(text):
 def test_stamp_uri_builder_percent_encodes_like_digital_link():
     uri = stamp_uri("https://r.ocop.vn", "08931234567893", "A/B", "XYZ", "k.sig")
     assert uri == "https://r.ocop.vn/01/08931234567893/10/A%2FB/21/XYZ?s=k.sig"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "http://[::1/01/08931234567893/10/A/21/B?s=a.b",
+        "http://127.0.0.1]8000/01/08931234567893/10/A/21/B",
+        "http://[1.2.3.4]/01/08931234567893/10/A/21/B",
+        "http://host:99999/01/08931234567893/10/A/21/B",
+        "http://ex\uff0fample.vn/01/08931234567893/10/A/21/B",  # a host that NFKC makes '/'
+    ],
+)
+def test_links_python_cannot_split_are_malformed_not_errors(text):
+    with pytest.raises(MalformedLink):
+        parse_stamp_uri(text)
