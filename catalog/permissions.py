@@ -42,6 +42,13 @@ class CooperativeScopedPermissionPolicy(ModelPermissionPolicy):
         return qs if ids is None else qs.filter(**{f"{self.cooperative_lookup}__in": ids})
 
 
+def scoped_queryset(viewset, request):
+    """The listing shows the rows the viewset's permission policy lets this user see."""
+    return viewset.permission_policy.instances_user_has_any_permission_for(
+        request.user, ["change", "view"]
+    )
+
+
 class CooperativeScopedObjectMixin:
     """Wagtail's object views check model permissions only; this adds the per-row check."""
 

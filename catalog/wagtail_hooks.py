@@ -11,14 +11,8 @@ from .permissions import (
     CooperativeScopedPermissionPolicy,
     CooperativeScopedUsageView,
     StockEditView,
+    scoped_queryset,
 )
-
-
-def scoped_queryset(viewset, request):
-    """The listing shows the rows the viewset's permission policy lets this user see."""
-    return viewset.permission_policy.instances_user_has_any_permission_for(
-        request.user, ["change", "view"]
-    )
 
 
 class CategoryViewSet(SnippetViewSet):

@@ -41,6 +41,16 @@ class ScanSummary:
     last_scanned_at: datetime | None
     last_scan_province: int | None
 
+    @classmethod
+    def of(cls, stamp: Stamp) -> "ScanSummary":
+        return cls(
+            stamp.status,
+            stamp.batch.status,
+            stamp.scan_count,
+            stamp.last_scanned_at,
+            stamp.last_scan_province,
+        )
+
 
 def anomaly_config() -> dict:
     return settings.TRACE_ANOMALY_RULES
@@ -137,7 +147,9 @@ def record(entry: dict) -> None:
 
         logging.getLogger(__name__).warning("scan buffer unavailable; scan not logged")
         return
-    if length >= size:
+    # Queue a flush when the buffer fills up, and again at each further multiple of the size
+    # should no flush have come since: not on every scan above it (one Redis round trip less).
+    if length >= size and length % size == 0:
         _queue_flush()
 
 
@@ -244,13 +256,7 @@ def _write(entries: list[dict]) -> int:
                 continue
             for e in scans:
                 at = parse_datetime(e["at"])
-                summary = ScanSummary(
-                    stamp.status,
-                    stamp.batch.status,
-                    stamp.scan_count,
-                    stamp.last_scanned_at,
-                    stamp.last_scan_province,
-                )
+                summary = ScanSummary.of(stamp)
                 for rule, detail in judge(summary, at=at, province=e.get("province")):
                     flag = flags.setdefault(
                         (stamp_id, rule),

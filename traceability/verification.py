@@ -52,11 +52,11 @@ def stamp_verify(code: StampCode, *, at: datetime | None = None, province: int |
             [_("The signature does not match this code: the stamp is forged or altered.")],
             code=code,
         )
-    stamp = (
-        Stamp.objects.select_related("batch")
-        .filter(gtin=code.gtin, serial=code.serial, batch__lot=code.lot)
-        .first()
-    )
+    # (gtin, serial) is unique: no ORDER BY as .first() would add.
+    found = Stamp.objects.select_related("batch").filter(
+        gtin=code.gtin, serial=code.serial, batch__lot=code.lot
+    )[:1]
+    stamp = found[0] if found else None
     if stamp is None:
         return Verdict(
             FORGED,
@@ -65,14 +65,7 @@ def stamp_verify(code: StampCode, *, at: datetime | None = None, province: int |
             signature_valid=True,
         )
     result = Verdict(GENUINE, [], code=code, stamp=stamp, signature_valid=True)
-    summary = ScanSummary(
-        stamp.status,
-        stamp.batch.status,
-        stamp.scan_count,
-        stamp.last_scanned_at,
-        stamp.last_scan_province,
-    )
-    live = judge(summary, at=at, province=province)
+    live = judge(ScanSummary.of(stamp), at=at, province=province)
     stored = list(AnomalyFlag.objects.filter(stamp=stamp).values_list("rule", "detail"))
     seen = set()
     for rule, detail in [*live, *stored]:

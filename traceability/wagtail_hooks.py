@@ -14,17 +14,12 @@ from catalog.permissions import (
     CooperativeScopedHistoryView,
     CooperativeScopedPermissionPolicy,
     CooperativeScopedUsageView,
+    scoped_queryset,
 )
 
 from . import admin_views
 from .forms import BatchForm
 from .models import AnomalyFlag, Batch, Inspection
-
-
-def _scoped(viewset, request):
-    return viewset.permission_policy.instances_user_has_any_permission_for(
-        request.user, ["change", "view"]
-    )
 
 
 class ReadOnlyScopedPolicy(CooperativeScopedPermissionPolicy):
@@ -64,7 +59,7 @@ class BatchViewSet(SnippetViewSet):
         )
 
     def get_queryset(self, request):
-        return _scoped(self, request).select_related("variant__page", "cooperative")
+        return scoped_queryset(self, request).select_related("variant__page", "cooperative")
 
     def get_urlpatterns(self):
         return [
@@ -105,7 +100,7 @@ class AnomalyFlagViewSet(SnippetViewSet):
         )
 
     def get_queryset(self, request):
-        return _scoped(self, request).select_related("stamp__batch")
+        return scoped_queryset(self, request).select_related("stamp__batch")
 
 
 class InspectionViewSet(SnippetViewSet):
@@ -125,7 +120,7 @@ class InspectionViewSet(SnippetViewSet):
         )
 
     def get_queryset(self, request):
-        return _scoped(self, request).select_related("inspector", "stamp")
+        return scoped_queryset(self, request).select_related("inspector", "stamp")
 
 
 class TraceabilityGroup(SnippetViewSetGroup):

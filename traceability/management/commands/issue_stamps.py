@@ -94,7 +94,7 @@ class Command(BaseCommand):
         self.stdout.write(
             self.style.SUCCESS(
                 f"{order.count} stamps issued for lot {found.lot} "
-                f"(numbers {order.first_number}–{order.last_number})."
+                f"(numbers {order.first_number}-{order.last_number})."
             )
         )
         for path in written:
