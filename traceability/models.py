@@ -389,6 +389,22 @@ class StatusChange(models.Model):
     def __str__(self) -> str:
         return f"{self.subject} {self.from_status} → {self.to_status}"
 
+    def _label(self, value: str) -> str:
+        choices = Batch.Status if self.subject == "batch" else Stamp.Status
+        return str(dict(choices.choices).get(value, value))
+
+    @property
+    def from_label(self) -> str:
+        return self._label(self.from_status)
+
+    @property
+    def to_label(self) -> str:
+        return self._label(self.to_status)
+
+    @property
+    def subject_label(self) -> str:
+        return str(_("batch") if self.subject == "batch" else _("stamps"))
+
 
 class Scan(models.Model):
     """One online look-up of a stamp, written in bulk from the scan buffer."""
