@@ -93,3 +93,55 @@ class StockEditView(CooperativeScopedEditView):
                 "on_hand", _("Orders have reserved more than this; count again or wait.")
             )
             return self.form_invalid(form)
+
+
+def scoped_chooser_viewset_class(policy):
+    """A snippet chooser that lists and returns only the rows ``policy`` lets the user see.
+
+    Wagtail's default chooser lists ``Model.objects.all()`` to anyone with admin access.
+    """
+    from wagtail.snippets.views.chooser import (
+        ChooseResultsView,
+        ChooseView,
+        SnippetChooserViewSet,
+        SnippetChosenMultipleView,
+        SnippetChosenView,
+    )
+
+    def visible(view):
+        return policy.instances_user_has_any_permission_for(view.request.user, ["change", "view"])
+
+    class ScopedChooseView(ChooseView):
+        def get_object_list(self):
+            return visible(self)
+
+    class ScopedChooseResultsView(ChooseResultsView):
+        def get_object_list(self):
+            return visible(self)
+
+    class ScopedChosenView(SnippetChosenView):
+        def get_object(self, pk):
+            return visible(self).get(pk=pk)
+
+    class ScopedChosenMultipleView(SnippetChosenMultipleView):
+        def get_objects(self, pks):
+            return visible(self).filter(pk__in=pks)
+
+    return type(
+        "ScopedSnippetChooserViewSet",
+        (SnippetChooserViewSet,),
+        {
+            "choose_view_class": ScopedChooseView,
+            "choose_results_view_class": ScopedChooseResultsView,
+            "chosen_view_class": ScopedChosenView,
+            "chosen_multiple_view_class": ScopedChosenMultipleView,
+        },
+    )
+
+
+class ScopedChooserMixin:
+    """For snippet viewsets with a cooperative-scoped permission policy: the chooser too."""
+
+    @property
+    def chooser_viewset_class(self):
+        return scoped_chooser_viewset_class(self.permission_policy)

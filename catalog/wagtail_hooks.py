@@ -10,6 +10,7 @@ from .permissions import (
     CooperativeScopedHistoryView,
     CooperativeScopedPermissionPolicy,
     CooperativeScopedUsageView,
+    ScopedChooserMixin,
     StockEditView,
     scoped_queryset,
 )
@@ -22,7 +23,7 @@ class CategoryViewSet(SnippetViewSet):
     list_display = ["name", "name_en", "slug", "sort_order"]
 
 
-class StockViewSet(SnippetViewSet):
+class StockViewSet(ScopedChooserMixin, SnippetViewSet):
     model = Stock
     icon = "clipboard-list"
     menu_label = _("Stock")
@@ -46,7 +47,7 @@ class StockViewSet(SnippetViewSet):
         return scoped_queryset(self, request).select_related("variant__page")
 
 
-class CertificationViewSet(SnippetViewSet):
+class CertificationViewSet(ScopedChooserMixin, SnippetViewSet):
     model = OcopCertification
     icon = "pick"
     menu_label = _("OCOP certifications")

@@ -14,6 +14,7 @@ from catalog.permissions import (
     CooperativeScopedHistoryView,
     CooperativeScopedPermissionPolicy,
     CooperativeScopedUsageView,
+    ScopedChooserMixin,
     scoped_queryset,
 )
 
@@ -35,7 +36,7 @@ class ReadOnlyScopedPolicy(CooperativeScopedPermissionPolicy):
         return action == "view" and super().user_has_permission_for_instance(user, action, instance)
 
 
-class BatchViewSet(SnippetViewSet):
+class BatchViewSet(ScopedChooserMixin, SnippetViewSet):
     model = Batch
     icon = "tasks"
     menu_label = _("Batches & stamps")
@@ -83,7 +84,7 @@ class BatchViewSet(SnippetViewSet):
         ]
 
 
-class AnomalyFlagViewSet(SnippetViewSet):
+class AnomalyFlagViewSet(ScopedChooserMixin, SnippetViewSet):
     model = AnomalyFlag
     icon = "warning"
     menu_label = _("Anomaly report")
@@ -103,7 +104,7 @@ class AnomalyFlagViewSet(SnippetViewSet):
         return scoped_queryset(self, request).select_related("stamp__batch")
 
 
-class InspectionViewSet(SnippetViewSet):
+class InspectionViewSet(ScopedChooserMixin, SnippetViewSet):
     model = Inspection
     icon = "form"
     menu_label = _("Inspections")

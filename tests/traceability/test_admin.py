@@ -248,3 +248,33 @@ def test_cooperative_groups_made_earlier_get_the_batch_permissions(member, tree)
     from marketplace.models import User
 
     assert User.objects.get(pk=member.pk).has_perm("traceability.add_batch")
+
+
+def test_snippet_choosers_list_only_what_the_user_may_see(client, batch, outsider, member):
+    from traceability.models import AnomalyFlag as Flag
+
+    stamp = issue(batch, 1).stamps.get()
+    from django.utils import timezone
+
+    Flag.objects.create(
+        stamp=stamp,
+        batch=batch,
+        rule="too_many_scans",
+        detail="x",
+        first_seen=timezone.now(),
+        last_seen=timezone.now(),
+    )
+    client.force_login(outsider)
+    for model in ("batch", "anomalyflag"):
+        base = f"/admin/snippets/choose/traceability/{model}/"
+        for path in (base, base + "results/"):
+            response = client.get(path)
+            assert response.status_code == 200, path
+            assert "LB2603A" not in response.content.decode(), path
+    chosen = client.get(f"/admin/snippets/choose/traceability/batch/chosen/{batch.pk}/")
+    assert chosen.status_code == 404
+    stock_chooser = client.get("/admin/snippets/choose/catalog/stock/results/")
+    assert batch.variant.sku not in stock_chooser.content.decode()
+    client.force_login(member)  # the batch's own cooperative does see it
+    own = client.get("/admin/snippets/choose/traceability/batch/results/")
+    assert "LB2603A" in own.content.decode()
