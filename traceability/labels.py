@@ -14,6 +14,7 @@ label. Streams are deflated without reportlab's (pure Python) ASCII85 step.
 
 import csv
 import io
+import threading
 from dataclasses import dataclass
 from functools import cache
 from operator import add, itemgetter
@@ -288,13 +289,15 @@ def _fixed_qr(version: int, mask: int) -> FixedQR | None:
     """The encoder of a version, or None when it disagrees with segno (then segno is used)."""
     try:
         encoder = FixedQR(version, mask)
-        sample = "https://r.example/01/08930000000017/10/LOT/21/SERIAL?s="
-        sample = (sample + "x" * 400)[: encoder.capacity - 2 - (version >= 10)]
-        expected = segno.make_qr(
-            sample, version=version, error="m", mask=mask, mode="byte", boost_error=False
-        )
-        if encoder.encode(sample.encode()) != pack_matrix(expected.matrix):
-            return None
+        full = encoder.capacity - 2 - (version >= 10)
+        base = "https://r.example/01/08930000000017/10/LOT/21/SERIAL?s=" + "x" * 400
+        for length in {full, max(full // 2, 1), 1}:  # no padding, padding
+            sample = base[:length]
+            expected = segno.make_qr(
+                sample, version=version, error="m", mask=mask, mode="byte", boost_error=False
+            )
+            if encoder.encode(sample.encode()) != pack_matrix(expected.matrix):
+                return None
     except Exception:  # any doubt: segno
         return None
     return encoder
@@ -361,14 +364,19 @@ def _font() -> str:
     return "Helvetica"
 
 
+_RL_CONFIG_LOCK = threading.Lock()
+
+
 def render_pdf(order, out, *, progress=None, qr_mask: int | None = QR_MASK) -> int:
     """Write the order's label sheets to the binary file ``out``; returns the label count."""
-    use_a85 = rl_config.useA85
-    rl_config.useA85 = 0  # deflate only: reportlab's ASCII85 is pure Python and 25% bigger
-    try:
-        return _render_pdf(order, out, progress, QRCodes(qr_mask))
-    finally:
-        rl_config.useA85 = use_a85
+    # Deflate only: reportlab's ASCII85 step is pure Python and 25% bigger. It is a global
+    # setting, restored afterwards (and renders in threads take turns).
+    with _RL_CONFIG_LOCK:
+        use_a85, rl_config.useA85 = rl_config.useA85, 0
+        try:
+            return _render_pdf(order, out, progress, QRCodes(qr_mask))
+        finally:
+            rl_config.useA85 = use_a85
 
 
 def _render_pdf(order, out, progress, codes: QRCodes) -> int:

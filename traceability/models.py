@@ -342,7 +342,9 @@ class Stamp(models.Model):
     first_scanned_at = models.DateTimeField(null=True, blank=True)
     first_scan_province = models.PositiveSmallIntegerField(null=True, blank=True)
     last_scanned_at = models.DateTimeField(null=True, blank=True)
+    # The last scan that named a province, and when: what the two-provinces rule compares.
     last_scan_province = models.PositiveSmallIntegerField(null=True, blank=True)
+    last_province_scan_at = models.DateTimeField(null=True, blank=True)
 
     class Meta:
         verbose_name = _("stamp")

@@ -38,7 +38,7 @@ class ScanSummary:
     status: str
     batch_status: str
     scan_count: int
-    last_scanned_at: datetime | None
+    last_province_scan_at: datetime | None
     last_scan_province: int | None
 
     @classmethod
@@ -47,7 +47,7 @@ class ScanSummary:
             stamp.status,
             stamp.batch.status,
             stamp.scan_count,
-            stamp.last_scanned_at,
+            stamp.last_province_scan_at,
             stamp.last_scan_province,
         )
 
@@ -74,8 +74,8 @@ def judge(summary: ScanSummary, *, at: datetime, province: int | None) -> list[t
         province
         and summary.last_scan_province
         and province != summary.last_scan_province
-        and summary.last_scanned_at
-        and abs(at - summary.last_scanned_at) <= window
+        and summary.last_province_scan_at
+        and abs(at - summary.last_province_scan_at) <= window
     ):
         from marketplace.locations import UnknownLocation, get_province
 
@@ -271,6 +271,7 @@ def _write(entries: list[dict]) -> int:
                 stamp.last_scanned_at = at
                 if e.get("province"):
                     stamp.last_scan_province = e.get("province")
+                    stamp.last_province_scan_at = at
         Stamp.objects.bulk_update(
             list(stamps.values()),
             [
@@ -279,6 +280,7 @@ def _write(entries: list[dict]) -> int:
                 "first_scan_province",
                 "last_scanned_at",
                 "last_scan_province",
+                "last_province_scan_at",
             ],
             batch_size=500,
         )

@@ -7,7 +7,7 @@ voided, it breaks no anomaly rule.
 
 import contextlib
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from django.core.cache import cache
 from django.utils import timezone
@@ -15,7 +15,7 @@ from django.utils.translation import gettext as _
 
 from .digital_link import StampCode
 from .models import AnomalyFlag, Batch, Stamp
-from .scans import ScanSummary, judge
+from .scans import ScanSummary, anomaly_config, judge
 from .signing import verify
 
 GENUINE = "genuine"
@@ -66,12 +66,11 @@ def stamp_verify(code: StampCode, *, at: datetime | None = None, province: int |
         )
     result = Verdict(GENUINE, [], code=code, stamp=stamp, signature_valid=True)
     live = judge(ScanSummary.of(stamp), at=at, province=province)
-    stored = list(AnomalyFlag.objects.filter(stamp=stamp).values_list("rule", "detail"))
     seen = set()
-    for rule, detail in [*live, *stored]:
+    for rule, detail in [*live, *_standing_flags(stamp, at)]:
         if rule not in seen:
             seen.add(rule)
-            result.warnings.append({"rule": str(rule), "message": detail})
+            result.warnings.append({"rule": str(rule), "message": str(detail)})
     if stamp.batch.status == Batch.Status.RECALLED or stamp.status == Stamp.Status.RECALLED:
         result.verdict = RECALLED
         # The verdict says it already; the other warnings (copied codes...) stay.
@@ -90,6 +89,25 @@ def stamp_verify(code: StampCode, *, at: datetime | None = None, province: int |
     else:
         result.reasons.append(_("Genuine stamp issued by OCOP Market."))
     return result
+
+
+def _standing_flags(stamp: Stamp, at: datetime) -> list[tuple[str, str]]:
+    """Stored flags that still speak about this stamp, worded in the reader's language.
+
+    State rules (before release, recalled, voided) are judged live from the stamp as it is
+    now, so a test scan before release does not mark a stamp for ever. "Two provinces" stands
+    for its time window after the last such scan; "too many scans" stands for good.
+    """
+    window = timedelta(hours=anomaly_config()["province_window_hours"])
+    labels = dict(AnomalyFlag.Rule.choices)
+    standing = []
+    for rule, last_seen in AnomalyFlag.objects.filter(
+        stamp=stamp, rule__in=[AnomalyFlag.Rule.TOO_MANY_SCANS, AnomalyFlag.Rule.TWO_PROVINCES]
+    ).values_list("rule", "last_seen"):
+        if rule == AnomalyFlag.Rule.TWO_PROVINCES and at - last_seen > window:
+            continue
+        standing.append((rule, labels[rule]))
+    return standing
 
 
 BATCH_CACHE_SECONDS = 300

@@ -173,8 +173,8 @@ def test_two_provinces_far_apart_in_time_are_fine(client, stamp, settings):
 
     client.get(path_of(stamp) + "&province=19", **JSON)
     stamp.refresh_from_db()
-    stamp.last_scanned_at = timezone.now() - datetime.timedelta(hours=30)
-    stamp.save(update_fields=["last_scanned_at"])
+    stamp.last_province_scan_at = timezone.now() - datetime.timedelta(hours=30)
+    stamp.save(update_fields=["last_province_scan_at"])
     assert client.get(path_of(stamp) + "&province=1", **JSON).json()["verdict"] == "genuine"
 
 
@@ -267,3 +267,51 @@ def test_the_resolver_speaks_the_phones_language(client, stamp):
     assert data["reasons"] == ["Genuine stamp issued by OCOP Market."]
     assert data["events"][0]["label"] == "Harvest"
     assert "Accept-Language" in english["Vary"] and "Accept" in english["Vary"]
+
+
+def test_a_test_scan_before_release_does_not_mark_the_stamp_for_good(client, batch):
+    issue(batch, 1)
+    stamp = batch.stamps.get()
+    assert client.get(path_of(stamp), **JSON).json()["verdict"] == "suspicious"
+    batch_release(batch=batch)
+    data = client.get(path_of(stamp), **JSON).json()
+    assert (data["verdict"], data["warnings"]) == ("genuine", [])
+    # The operator's report keeps the history.
+    assert AnomalyFlag.objects.filter(stamp=stamp, rule="before_activation").exists()
+
+
+def test_a_scan_without_a_place_does_not_shift_the_two_province_window(client, stamp):
+    import datetime
+
+    from django.utils import timezone
+
+    client.get(path_of(stamp) + "&province=1", **JSON)  # Hà Nội
+    stamp.refresh_from_db()
+    long_ago = timezone.now() - datetime.timedelta(hours=72)
+    type(stamp).objects.filter(pk=stamp.pk).update(last_province_scan_at=long_ago)
+    client.get(path_of(stamp), **JSON)  # a shopper, no place, now
+    data = client.get(path_of(stamp) + "&province=79", **JSON).json()  # HCM City, now
+    assert data["verdict"] == "genuine", data["warnings"]
+
+
+def test_a_two_province_flag_stands_only_for_its_window(client, stamp, settings):
+    import datetime
+
+    from django.utils import timezone
+
+    client.get(path_of(stamp) + "&province=19", **JSON)
+    assert client.get(path_of(stamp) + "&province=1", **JSON).json()["verdict"] == "suspicious"
+    assert client.get(path_of(stamp), **JSON).json()["verdict"] == "suspicious"  # stands
+    later = timezone.now() - datetime.timedelta(hours=25)
+    AnomalyFlag.objects.filter(stamp=stamp).update(last_seen=later)
+    type(stamp).objects.filter(pk=stamp.pk).update(last_province_scan_at=later)
+    assert client.get(path_of(stamp), **JSON).json()["verdict"] == "genuine"
+
+
+def test_stored_warnings_are_worded_in_the_readers_language(client, stamp, settings):
+    settings.TRACE_ANOMALY_RULES = {"max_scans": 1, "province_window_hours": 24}
+    client.get(path_of(stamp), **JSON)
+    client.get(path_of(stamp), **JSON)  # flagged, in Vietnamese by the flush
+    settings.TRACE_ANOMALY_RULES = {"max_scans": 100, "province_window_hours": 24}
+    english = client.get(path_of(stamp), HTTP_ACCEPT_LANGUAGE="en", **JSON).json()
+    assert english["warnings"] == [{"rule": "too_many_scans", "message": "Scanned unusually often"}]
