@@ -62,6 +62,16 @@ def validate_lot(lot: str) -> str:
     return lot
 
 
+def signature_from_query(query: str) -> str:
+    """The ``s`` parameter exactly as written: no decoding, and none when there are several.
+
+    A stamp's signature is printed in plain base64url; any other spelling of it is an altered
+    code, read the same way by the resolver, the API and the inspector's page.
+    """
+    values = [pair[2:] for pair in query.split("&") if pair.startswith("s=")]
+    return values[0] if len(values) == 1 else ""
+
+
 def canonical_path(gtin: str, lot: str, serial: str) -> str:
     """The signed message: decoded values, fixed AIs. Unambiguous: serials never hold '/'."""
     return f"/01/{gtin}/10/{lot}/21/{serial}"
@@ -98,10 +108,7 @@ def parse_stamp_uri(text: str) -> StampCode:
         parts.port  # noqa: B018 - validates the port; urlsplit alone is lenient
     except ValueError:
         raise MalformedLink(_("This is not a web link (GS1 Digital Link).")) from None
-    signature = ""
-    for pair in parts.query.split("&"):
-        if pair.startswith("s="):
-            signature = pair[2:]
+    signature = signature_from_query(parts.query)
     # biip wants https and no query it does not know; the host does not matter here.
     try:
         link = GS1DigitalLinkURI.parse(f"https://{parts.netloc or 'x'}{parts.path}")

@@ -10,6 +10,7 @@ made by ``load_demo`` stay valid across restarts.
 import base64
 import binascii
 import hashlib
+import re
 from dataclasses import dataclass
 from functools import cache
 
@@ -92,18 +93,22 @@ def sign_path(gtin: str, lot: str, serial: str) -> str:
     return f"{ring.key_id}.{b64url(signature)}"
 
 
+# Only the exact text we print verifies: 86 base64url characters whose last one carries no
+# stray bits (so "…Ag" and "…Ah" are not both accepted), a key id of safe characters.
+# The inspector's page (static/traceability/inspect.js) applies the same two patterns.
+SIGNATURE_PATTERN = re.compile(r"[A-Za-z0-9_-]{85}[AQgw]")
+KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
+
+
 def verify(gtin: str, lot: str, serial: str, signature: str) -> bool:
     """True when ``signature`` (``kid.sig``) is a valid signature of any published key."""
-    kid, _, value = signature.partition(".")
+    kid, dot, value = signature.partition(".")
+    if not dot or not KEY_ID_PATTERN.fullmatch(kid) or not SIGNATURE_PATTERN.fullmatch(value):
+        return False
     key = keyring().public_keys.get(kid)
-    if key is None or not value:
+    if key is None:
         return False
-    try:
-        raw = b64url_decode(value)
-    except (ValueError, binascii.Error):
-        return False
-    if len(raw) != 64:
-        return False
+    raw = b64url_decode(value)
     try:
         key.verify(raw, canonical_path(gtin, lot, serial).encode())
     except InvalidSignature:

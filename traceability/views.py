@@ -21,7 +21,12 @@ from django.views.decorators.http import require_GET, require_http_methods
 from marketplace.locations import UnknownLocation, get_province
 
 from . import scans
-from .digital_link import MalformedLink, parse_stamp_path, parse_stamp_uri
+from .digital_link import (
+    MalformedLink,
+    parse_stamp_path,
+    parse_stamp_uri,
+    signature_from_query,
+)
 from .models import Batch
 from .selectors import batches_visible_to
 from .services import TraceabilityError, inspection_record
@@ -105,7 +110,8 @@ def resolve(request, gtin: str, lot: str, serial: str):
         request.GET.get("province"), request.GET.get("lat"), request.GET.get("lon")
     )
     try:
-        code = parse_stamp_path(gtin.zfill(14), lot, serial, request.GET.get("s", ""))
+        signature = signature_from_query(request.META.get("QUERY_STRING", ""))
+        code = parse_stamp_path(gtin.zfill(14), lot, serial, signature)
     except MalformedLink as exc:
         verdict = Verdict(INVALID, [str(exc)])
     else:

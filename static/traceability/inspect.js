@@ -221,10 +221,10 @@ export function parseStampUri(input) {
   const query = question >= 0 ? rest.slice(question + 1) : "";
   checkNetloc(netloc);
 
-  let signature = "";
-  for (const pair of query.split("&")) {
-    if (pair.startsWith("s=")) signature = pair.slice(2);
-  }
+  // The s parameter exactly as written, and none when there are several
+  // (digital_link.signature_from_query).
+  const signatures = query.split("&").filter((pair) => pair.startsWith("s="));
+  const signature = signatures.length === 1 ? signatures[0].slice(2) : "";
 
   // biip GS1DigitalLinkURI.parse of the path: skip a prefix up to the first primary key.
   let parts = path.split("/");
@@ -477,6 +477,10 @@ export async function verifyStamp(uri, options = {}) {
   const raw = keyring.get(kid);
   if (!raw) return result("FORGED", value ? "reason_unknown_key" : "reason_bad_signature");
   if (!value) return result("FORGED", "reason_bad_signature");
+  // Only the exact printed text verifies (signing.SIGNATURE_PATTERN, KEY_ID_PATTERN).
+  if (!/^[A-Za-z0-9_-]{1,32}$/.test(kid) || !/^[A-Za-z0-9_-]{85}[AQgw]$/.test(value)) {
+    return result("FORGED", "reason_bad_signature");
+  }
   const signature = pyB64UrlDecode(value);
   if (!signature || signature.length !== 64) return result("FORGED", "reason_bad_signature");
   const message = encoder.encode(`/01/${code.gtin}/10/${code.lot}/21/${code.serial}`);

@@ -264,3 +264,43 @@ def test_stamp_uri_builder_percent_encodes_like_digital_link():
 def test_links_python_cannot_split_are_malformed_not_errors(text):
     with pytest.raises(MalformedLink):
         parse_stamp_uri(text)
+
+
+def test_only_the_exact_printed_signature_verifies(batch):
+    issue(batch, 1)
+    stamp = batch.stamps.get()
+    gtin, lot, serial = stamp.gtin, batch.lot, stamp.serial
+    kid, sig = stamp.key_id, stamp.signature
+    assert verify(gtin, lot, serial, f"{kid}.{sig}")
+    sibling = {"A": "B", "Q": "R", "g": "h", "w": "x"}[sig[-1]]  # differs in unused bits only
+    standard = sig.replace("-", "+").replace("_", "/")
+    altered = {
+        "last character's sibling": f"{kid}.{sig[:-1]}{sibling}",
+        "junk characters inside": f"{kid}.{sig[:40]}!!~~{sig[40:]}",
+        "padding appended": f"{kid}.{sig}==",
+        "standard alphabet": f"{kid}.{standard}",
+        "percent-encoded key id": f"{kid.replace('-', '%2D')}.{sig}",
+        "whitespace": f"{kid}. {sig}",
+    }
+    altered = {k: v for k, v in altered.items() if v != f"{kid}.{sig}"}
+    assert [name for name, text in altered.items() if verify(gtin, lot, serial, text)] == []
+
+
+def test_a_link_with_two_signatures_or_an_encoded_one_is_not_genuine(batch, client):
+    issue(batch, 1)
+    stamp = batch.stamps.get()
+    path, query = stamp.uri.split("127.0.0.1:8000", 1)[1].split("?")
+    assert parse_stamp_uri(stamp.uri).signature == query[2:]
+    twice = f"{path}?{query}&{query}"
+    encoded = f"{path}?{query.replace('-', '%2D', 1)}"
+    for link in (twice, encoded):
+        assert not verify(
+            **{
+                "gtin": stamp.gtin,
+                "lot": batch.lot,
+                "serial": stamp.serial,
+                "signature": parse_stamp_uri("https://x" + link).signature,
+            }
+        )
+        response = client.get(link, HTTP_ACCEPT="application/json")
+        assert (response.status_code, response.json()["verdict"]) == (404, "forged"), link
