@@ -22,6 +22,7 @@ from .services import (
     batch_release,
     is_operator,
     stamp_order_create,
+    stamp_order_retry,
     stamps_void,
 )
 
@@ -159,6 +160,20 @@ def _order_for(request, order_pk: int) -> StampOrder:
     order = get_object_or_404(StampOrder.objects.select_related("batch"), pk=order_pk)
     _batch_for(request, order.batch_id)
     return order
+
+
+@require_POST
+def stamp_order_retry_view(request, order_pk: int):
+    order = _order_for(request, order_pk)
+    if not _can_manage(request, order.batch):
+        raise PermissionDenied
+    try:
+        stamp_order_retry(order=order, user=request.user)
+    except TraceabilityError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("The order runs again from where it stopped."))
+    return redirect(batch_url(order.batch))
 
 
 @require_GET

@@ -12,6 +12,7 @@ from biip import ParseError
 from biip.gs1_digital_link_uris import GS1DigitalLinkURI
 from biip.gs1_element_strings import GS1ElementString, GS1ElementStrings
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 
 class InvalidLot(ValueError):
@@ -50,6 +51,8 @@ def validate_lot(lot: str) -> str:
     """A lot code as GS1 AI (10) allows: 1-20 characters of GS1's 82-character set."""
     if not lot or len(lot) > 20:
         raise InvalidLot(_("A lot code has 1 to 20 characters."))
+    if lot in (".", ".."):  # browsers rewrite such path segments: the link would break
+        raise InvalidLot(_("A lot code cannot be only dots."))
     try:
         _element("10", lot)
     except ParseError:
@@ -70,6 +73,27 @@ def signature_from_query(query: str) -> str:
     """
     values = [pair[2:] for pair in query.split("&") if pair.startswith("s=")]
     return values[0] if len(values) == 1 else ""
+
+
+MAX_QR_VERSION = 10  # at error correction M: legible when printed 2 cm wide
+LINK_TOO_LONG = gettext_lazy(
+    "With this lot code the stamp link is too long for a 2 cm QR code: use a shorter lot "
+    'code, with fewer characters that links must encode (such as / % " and the like).'
+)
+
+
+def stamp_fits_qr(gtin: str, lot: str) -> bool:
+    """The longest stamp of this lot (serial and signature at full length) fits the QR size
+    we print, on the resolver host configured now."""
+    import segno
+    from django.conf import settings
+
+    from .signing import keyring
+
+    uri = stamp_uri(
+        settings.TRACE_RESOLVER_BASE_URL, gtin, lot, "A" * 16, f"{keyring().key_id}.{'A' * 86}"
+    )
+    return segno.make_qr(uri, error="m", boost_error=False).version <= MAX_QR_VERSION
 
 
 def canonical_path(gtin: str, lot: str, serial: str) -> str:

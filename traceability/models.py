@@ -22,7 +22,7 @@ from marketplace.locations import UnknownLocation, get_ward
 from marketplace.models import Cooperative
 
 from . import vocab
-from .digital_link import InvalidLot, stamp_uri, validate_lot
+from .digital_link import LINK_TOO_LONG, InvalidLot, stamp_fits_qr, stamp_uri, validate_lot
 from .storage import print_files_storage
 
 
@@ -114,6 +114,8 @@ class Batch(ClusterableModel):
             else:
                 self.gtin = variant.gtin
                 self.cooperative_id = variant.page.cooperative_id
+                if self.lot and "lot" not in errors and not stamp_fits_qr(self.gtin, self.lot):
+                    errors["lot"] = str(LINK_TOO_LONG)
                 clash = Batch.objects.filter(gtin=self.gtin, lot=self.lot).exclude(pk=self.pk)
                 if self.lot and clash.exists():
                     errors["lot"] = _("This lot code is already used for this product.")
@@ -218,6 +220,8 @@ class TraceEvent(models.Model):
 
     def clean(self) -> None:
         super().clean()
+        if self.event_time and not (2000 <= self.event_time.year <= 2100):
+            raise ValidationError({"event_time": _("Give a date between 2000 and 2100.")})
         if self.read_point_ward_code is not None:
             try:
                 get_ward(self.read_point_ward_code)

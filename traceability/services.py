@@ -4,13 +4,14 @@ import datetime
 
 from django.conf import settings
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils.translation import gettext as _
 
 from catalog.models import ProductVariant
 from marketplace.roles import member_cooperative_ids
 
+from .digital_link import LINK_TOO_LONG, stamp_fits_qr
 from .models import Batch, StampOrder
 from .states import ForbiddenTransition, batch_transition, stamps_transition
 
@@ -107,7 +108,7 @@ def stamps_void(
             if issued
             else _("This batch has no stamps yet.")
         )
-    return stamps_transition(
+    voided = stamps_transition(
         batch=batch,
         to_status="voided",
         actor=user,
@@ -115,6 +116,9 @@ def stamps_void(
         number_from=number_from,
         number_to=number_to,
     )
+    if not voided:
+        raise TraceabilityError(_("No stamp in that range can be voided (already voided?)."))
+    return voided
 
 
 def stamp_order_create(
@@ -140,6 +144,8 @@ def stamp_order_create(
         batch = Batch.objects.select_for_update().get(pk=batch.pk)
         if batch.status == Batch.Status.RECALLED:
             raise TraceabilityError(_("This batch was recalled: no more stamps for it."))
+        if not stamp_fits_qr(batch.gtin, batch.lot):
+            raise TraceabilityError(str(LINK_TOO_LONG))
         ordered = batch.stamp_orders.aggregate(n=Sum("count"))["n"] or 0
         allowed = batch.quantity * (100 + settings.TRACE_STAMP_SPARE_PERCENT) // 100
         if ordered + count > allowed:
@@ -162,11 +168,35 @@ def stamp_order_create(
             requested_by=user if getattr(user, "pk", None) else None,
         )
         if run:
-            from .tasks import issue_stamp_order
-
-            # robust: a broker or task failure shows on the order (FAILED), not as a 500.
-            transaction.on_commit(lambda: issue_stamp_order.delay(order.pk), robust=True)
+            transaction.on_commit(lambda: stamp_order_queue(order_id=order.pk))
     return order
+
+
+def stamp_order_queue(*, order_id: int) -> None:
+    """Queue the issuing task; when the broker refuses, the order says FAILED (and can be
+    retried from the admin) instead of waiting at 0 % for ever."""
+    import logging
+
+    from .tasks import issue_stamp_order
+
+    try:
+        issue_stamp_order.delay(order_id)
+    except Exception as exc:  # broker down, or (eager mode) the task itself failed
+        logging.getLogger(__name__).exception("stamp order %s could not run", order_id)
+        StampOrder.objects.filter(pk=order_id).exclude(status=StampOrder.Status.DONE).update(
+            status=StampOrder.Status.FAILED, error=str(exc)[:500]
+        )
+
+
+def stamp_order_retry(*, order: StampOrder, user=None) -> None:
+    """Run a failed or stalled order again: issuing resumes after the last written stamp."""
+    ensure_can_manage(user=user, batch=order.batch)
+    if order.batch.status == Batch.Status.RECALLED:
+        raise TraceabilityError(_("This batch was recalled: no more stamps for it."))
+    if order.status == StampOrder.Status.DONE:
+        raise TraceabilityError(_("This order is complete."))
+    StampOrder.objects.filter(pk=order.pk).update(status=StampOrder.Status.QUEUED, error="")
+    transaction.on_commit(lambda: stamp_order_queue(order_id=order.pk))
 
 
 def validation_message(exc: ValidationError) -> str:
@@ -243,5 +273,13 @@ def inspection_record(
             raise TraceabilityError(_("The photo is larger than 8 MB."))
         # Pillow opens it: a renamed non-image is refused, whatever its extension.
         inspection.photo = forms.ImageField().clean(photo)
-    inspection.save()
+    try:
+        with transaction.atomic():
+            inspection.save()
+    except IntegrityError:
+        # The same inspection sent twice at once (a phone retrying): keep the first.
+        existing = Inspection.objects.filter(client_id=client_id, inspector=user).first()
+        if existing is None:
+            raise PermissionDenied(_("This inspection was recorded by someone else.")) from None
+        return existing, False
     return inspection, True

@@ -188,7 +188,7 @@ def api_verify(request):
             text = json.loads(request.body or b"{}").get("uri")
         except (ValueError, AttributeError):
             return _json_error(_('Send JSON like {"uri": "https://…"}.'), 400)
-    if not text:
+    if not isinstance(text, str) or not text:
         return _json_error(_("Give the stamp's URI in the uri parameter."), 400)
     at = timezone.now()
     location = scans.clean_location(
@@ -218,7 +218,18 @@ def api_inspections(request):
         client_id = uuid.UUID(data.get("client_id", ""))
     except ValueError:
         return _json_error(_("client_id must be a UUID made on the phone."), 400)
-    inspected_at = parse_datetime(data.get("inspected_at", "") or "")
+    try:
+        inspected_at = parse_datetime(data.get("inspected_at", "") or "")
+    except ValueError:
+        inspected_at = None
+    if data.get("inspected_at") and inspected_at is None:
+        return _json_error(
+            _("inspected_at must be a date and time like 2026-11-28T09:15+07:00."), 400
+        )
+    if inspected_at is not None and timezone.is_naive(inspected_at):
+        inspected_at = timezone.make_aware(inspected_at)  # the phone's local time: Vietnam
+    if any("\x00" in value for value in data.values()):
+        return _json_error(_("The inspection holds a NUL character."), 400)
     try:
         inspection, created = inspection_record(
             user=request.user,

@@ -1,13 +1,14 @@
 """Traceability in the Wagtail admin: batches (with events inline) scoped per cooperative,
 their stamp screen, and the operator's reports (anomaly flags, inspections, scans)."""
 
+from django.core.exceptions import PermissionDenied
 from django.urls import path, reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
 from wagtail import hooks
 from wagtail.admin.widgets import ListingButton
 from wagtail.snippets.models import register_snippet
-from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
+from wagtail.snippets.views.snippets import DeleteView, SnippetViewSet, SnippetViewSetGroup
 
 from catalog.permissions import (
     CooperativeScopedEditView,
@@ -36,6 +37,33 @@ class ReadOnlyScopedPolicy(CooperativeScopedPermissionPolicy):
         return action == "view" and super().user_has_permission_for_instance(user, action, instance)
 
 
+class BatchPermissionPolicy(CooperativeScopedPermissionPolicy):
+    """A batch with stamps stays: printed labels point at it (and the database protects it)."""
+
+    def user_has_permission_for_instance(self, user, action, instance):
+        if action == "delete" and instance.stamps.exists():
+            return False
+        return super().user_has_permission_for_instance(user, action, instance)
+
+    def user_has_any_permission_for_instance(self, user, actions, instance):
+        actions = [a for a in actions if a != "delete" or not instance.stamps.exists()]
+        return bool(actions) and super().user_has_any_permission_for_instance(
+            user, actions, instance
+        )
+
+
+class BatchDeleteView(DeleteView):
+    """Wagtail's delete view checks the model permission only: ask the policy per batch."""
+
+    def get_object(self, *args, **kwargs):
+        batch = super().get_object(*args, **kwargs)
+        if not self.permission_policy.user_has_permission_for_instance(
+            self.request.user, "delete", batch
+        ):
+            raise PermissionDenied
+        return batch
+
+
 class BatchViewSet(ScopedChooserMixin, SnippetViewSet):
     model = Batch
     icon = "tasks"
@@ -46,6 +74,7 @@ class BatchViewSet(ScopedChooserMixin, SnippetViewSet):
     edit_view_class = CooperativeScopedEditView
     history_view_class = CooperativeScopedHistoryView
     usage_view_class = CooperativeScopedUsageView
+    delete_view_class = BatchDeleteView
 
     @cached_property
     def edit_handler(self):
@@ -55,7 +84,7 @@ class BatchViewSet(ScopedChooserMixin, SnippetViewSet):
 
     @cached_property
     def permission_policy(self):
-        return CooperativeScopedPermissionPolicy(
+        return BatchPermissionPolicy(
             Batch, cooperative_lookup="cooperative", cooperative_of=lambda b: b.cooperative_id
         )
 
@@ -71,6 +100,11 @@ class BatchViewSet(ScopedChooserMixin, SnippetViewSet):
             path("stamps/<int:pk>/recall/", admin_views.batch_recall_view, name="recall"),
             path("stamps/<int:pk>/void/", admin_views.batch_void_view, name="void"),
             path("stamps/<int:pk>/epcis/", admin_views.batch_epcis_download, name="epcis"),
+            path(
+                "orders/<int:order_pk>/retry/",
+                admin_views.stamp_order_retry_view,
+                name="order_retry",
+            ),
             path(
                 "orders/<int:order_pk>/progress/",
                 admin_views.stamp_order_progress,

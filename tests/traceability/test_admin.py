@@ -278,3 +278,24 @@ def test_snippet_choosers_list_only_what_the_user_may_see(client, batch, outside
     client.force_login(member)  # the batch's own cooperative does see it
     own = client.get("/admin/snippets/choose/traceability/batch/results/")
     assert "LB2603A" in own.content.decode()
+
+
+def test_a_batch_with_stamps_cannot_be_deleted(client, operator, batch):
+    issue(batch, 2)
+    client.force_login(operator)
+    response = client.post(url("delete", batch.pk))
+    assert denied(response)
+    assert Batch.objects.filter(pk=batch.pk).exists()
+
+
+def test_failed_order_is_run_again_from_the_admin(client, member, batch):
+    order = StampOrder.objects.create(batch=batch, count=3, first_number=1, status="failed")
+    client.force_login(member)
+    page = client.get(url("stamps", batch.pk)).content.decode()
+    assert url("order_retry", order.pk) in page
+    from django.test import TestCase
+
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        assert client.post(url("order_retry", order.pk)).status_code == 302
+    order.refresh_from_db()
+    assert order.status == "done" and batch.stamps.count() == 3

@@ -99,3 +99,28 @@ def test_a_non_image_photo_is_refused(client, inspector, released_batch, name):
     response = client.post(URL, payload(released_batch.stamps.first(), photo=bad))
     assert response.status_code == 400 and response.json()["error"]
     assert not Inspection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    "value",
+    ["2026-13-45T10:00:00+07:00", "2026-02-30T10:00:00+07:00", "2026-11-28T10:00+25:00", "hôm qua"],
+)
+def test_impossible_inspection_times_are_400(client, inspector, released_batch, value):
+    client.force_login(inspector)
+    response = client.post(URL, payload(released_batch.stamps.first(), inspected_at=value))
+    assert response.status_code == 400 and "inspected_at" in response.json()["error"]
+    assert not Inspection.objects.exists()
+
+
+def test_a_time_without_offset_is_the_phones_local_time(client, inspector, released_batch):
+    client.force_login(inspector)
+    data = payload(released_batch.stamps.first(), inspected_at="2026-11-28T09:15:00")
+    assert client.post(URL, data).status_code == 201
+    assert Inspection.objects.get().inspected_at.isoformat() == "2026-11-28T02:15:00+00:00"
+
+
+def test_nul_characters_are_refused(client, inspector, released_batch):
+    client.force_login(inspector)
+    response = client.post(URL, payload(released_batch.stamps.first(), note="kệ\x00hàng"))
+    assert response.status_code == 400
+    assert not Inspection.objects.exists()

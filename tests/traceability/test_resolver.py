@@ -315,3 +315,9 @@ def test_stored_warnings_are_worded_in_the_readers_language(client, stamp, setti
     settings.TRACE_ANOMALY_RULES = {"max_scans": 100, "province_window_hours": 24}
     english = client.get(path_of(stamp), HTTP_ACCEPT_LANGUAGE="en", **JSON).json()
     assert english["warnings"] == [{"rule": "too_many_scans", "message": "Scanned unusually often"}]
+
+
+@pytest.mark.parametrize("body", ['{"uri": 5}', '{"uri": ["x"]}', "[1, 2]", '"text"', "null"])
+def test_api_verify_odd_json_is_400(client, body):
+    response = client.post("/api/v1/stamps/verify", body, content_type="application/json")
+    assert response.status_code == 400 and response.json()["error"]

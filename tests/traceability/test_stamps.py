@@ -304,3 +304,56 @@ def test_a_link_with_two_signatures_or_an_encoded_one_is_not_genuine(batch, clie
         )
         response = client.get(link, HTTP_ACCEPT="application/json")
         assert (response.status_code, response.json()["verdict"]) == (404, "forged"), link
+
+
+def test_lot_codes_that_make_the_qr_too_big_are_refused_before_any_stamp(variant):
+    with pytest.raises(ValidationError) as info:
+        batch_create(
+            variant=variant, lot='%%%%%%%%%%""""""""""', production_date="2026-03-01", quantity=10
+        )
+    assert "lot" in info.value.message_dict
+    with pytest.raises(ValidationError):
+        batch_create(variant=variant, lot="..", production_date="2026-03-01", quantity=10)
+    assert not Batch.objects.exists()
+
+
+def test_voiding_nothing_is_an_error_not_a_silent_pass(released_batch):
+    from traceability.services import stamps_void
+
+    assert stamps_void(batch=released_batch, number_from=1, number_to=2, reason="mất") == 2
+    with pytest.raises(TraceabilityError, match="(?i)không có tem nào"):
+        stamps_void(batch=released_batch, number_from=1, number_to=2, reason="mất lần nữa")
+
+
+def test_a_broker_outage_marks_the_order_failed_and_retry_completes_it(batch, monkeypatch):
+    from django.test import TestCase
+
+    from traceability import tasks
+    from traceability.services import stamp_order_retry
+
+    def broker_down(*args, **kwargs):
+        raise ConnectionError("Redis is not answering")
+
+    monkeypatch.setattr(tasks.issue_stamp_order, "delay", broker_down)
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        order = stamp_order_create(batch=batch, count=5)
+    order.refresh_from_db()
+    assert order.status == "failed" and "Redis" in order.error
+    monkeypatch.undo()
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        stamp_order_retry(order=order)
+    order.refresh_from_db()
+    assert order.status == "done" and batch.stamps.count() == 5
+
+
+def test_event_dates_outside_reason_are_refused(batch):
+    import datetime
+
+    from traceability.models import TraceEvent
+
+    event = TraceEvent(
+        batch=batch, step="packing", event_time=datetime.datetime(1, 1, 1, tzinfo=datetime.UTC)
+    )
+    with pytest.raises(ValidationError) as info:
+        event.full_clean()
+    assert "event_time" in info.value.message_dict
