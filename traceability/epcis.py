@@ -30,6 +30,7 @@ OCOP_CONTEXT = {"ocop": vocab.OCOP_VOCAB}
 STAMPED_STEPS = frozenset(
     {"commissioning", "packing", "inspecting", "storing", "shipping", "receiving"}
 )
+EPC_LIST_LIMIT = 10_000
 # UN/CEFACT "piece": EPCIS expresses a count as a quantity without uom.
 PIECES = "H87"
 
@@ -139,7 +140,9 @@ def event_json(event, batch: Batch, lot_uri: str, stamps: list[str] | None = Non
 def batch_document(batch: Batch) -> dict:
     """The EPCIS 2.0 document (a dict ready for ``json.dumps``)."""
     lot_uri = lot_class_uri(batch)
-    stamps = stamp_uris(batch)
+    # Instance identifiers while the list stays a reasonable size; a province-scale batch
+    # (180,000 stamps) is described by its lot and a count instead of megabytes per event.
+    stamps = stamp_uris(batch) if batch.stamps.count() <= EPC_LIST_LIMIT else []
     events = [
         event_json(e, batch, lot_uri, stamps)
         for e in batch.events.select_related("batch__cooperative").order_by("event_time", "pk")

@@ -23,7 +23,8 @@ from django.utils.translation import gettext as _
 
 from .models import AnomalyFlag, Batch, Scan, Stamp
 
-BUFFER_KEY = "trace:scan-buffer"
+# Prefixed like the cache's keys, so two deployments sharing one Redis never mix their scans.
+BUFFER_KEY = f"{settings.CACHES['default'].get('KEY_PREFIX', 'ocop')}:trace:scan-buffer"
 FLUSH_LOCK_KEY = "trace:scan-flush-queued"
 _local_buffer: list[str] = []
 _local_lock = threading.Lock()
@@ -182,6 +183,15 @@ def discard() -> None:
         pass
 
 
+def _put_back(items: list[str]) -> None:
+    client = _redis()
+    if client is not None:
+        client.lpush(BUFFER_KEY, *reversed(items))
+        return
+    with _local_lock:
+        _local_buffer[:0] = items
+
+
 def pending() -> int:
     client = _redis()
     if client is not None:
@@ -198,7 +208,12 @@ def flush(limit: int = 5000) -> int:
         items = _take(limit)
         if not items:
             break
-        total += _write([json.loads(i) for i in items])
+        try:
+            total += _write([json.loads(i) for i in items])
+        except Exception:
+            # Nothing was written (one transaction): the scans go back for the next flush.
+            _put_back(items)
+            raise
     with contextlib.suppress(Exception):
         cache.delete(FLUSH_LOCK_KEY)
     return total

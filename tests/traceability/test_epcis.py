@@ -268,3 +268,15 @@ def test_packing_into_a_carton_is_an_aggregation_event_under_its_sscc(batch):
     with pytest.raises(ValidationError) as info:
         bad.full_clean()
     assert "container_sscc" in info.value.message_dict
+
+
+def test_a_very_large_batch_is_counted_by_lot_not_listed(batch, monkeypatch):
+    from traceability import epcis
+
+    issue(batch, 5)
+    monkeypatch.setattr(epcis, "EPC_LIST_LIMIT", 4)
+    document = batch_document(batch)
+    assert schema_errors(document) == []
+    packing = by_step(document)["packing"]
+    assert "epcList" not in packing
+    assert packing["quantityList"][0]["quantity"] == batch.quantity

@@ -321,3 +321,21 @@ def test_stored_warnings_are_worded_in_the_readers_language(client, stamp, setti
 def test_api_verify_odd_json_is_400(client, body):
     response = client.post("/api/v1/stamps/verify", body, content_type="application/json")
     assert response.status_code == 400 and response.json()["error"]
+
+
+def test_a_failed_flush_keeps_the_scans_for_the_next_one(client, stamp, settings, monkeypatch):
+    settings.TRACE_SCAN_FLUSH_SIZE = 100
+    for _ in range(3):
+        client.get(path_of(stamp), **JSON)
+    real_write = scans._write
+
+    def database_down(entries):
+        raise RuntimeError("database restarting")
+
+    monkeypatch.setattr(scans, "_write", database_down)
+    with pytest.raises(RuntimeError):
+        scans.flush()
+    assert scans.pending() == 3 and Scan.objects.count() == 0
+    monkeypatch.setattr(scans, "_write", real_write)
+    assert scans.flush() == 3
+    assert Scan.objects.count() == 3 and scans.pending() == 0
