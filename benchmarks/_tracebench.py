@@ -28,14 +28,14 @@ def ensure_database(url: str) -> None:
     host = parts.hostname or "127.0.0.1"
     if host not in ("127.0.0.1", "localhost", "::1"):
         sys.exit(f"Benchmarks only talk to 127.0.0.1, not {host}.")
-    admin = dict(
-        host=host,
-        port=parts.port or 5432,
-        user=parts.username or "postgres",
-        password=parts.password or None,
-        dbname="postgres",
-        autocommit=True,
-    )
+    admin = {
+        "host": host,
+        "port": parts.port or 5432,
+        "user": parts.username or "postgres",
+        "password": parts.password or None,
+        "dbname": "postgres",
+        "autocommit": True,
+    }
     with psycopg.connect(**admin) as conn:
         if not conn.execute("SELECT 1 FROM pg_database WHERE datname = %s", [name]).fetchone():
             conn.execute(f'CREATE DATABASE "{name}"')
@@ -57,7 +57,31 @@ def setup_django(settings: str = "marketplace.settings.test", database_url: str 
     from django.core.management import call_command
 
     call_command("migrate", verbosity=0, interactive=False)
+    _check_schema(url)
     return url
+
+
+def _check_schema(url: str) -> None:
+    """Stop when a migration was edited after this database applied it (columns missing)."""
+    from django.apps import apps
+    from django.db import connection
+
+    with connection.cursor() as cursor:
+        for model in apps.get_app_config("traceability").get_models():
+            table = model._meta.db_table
+            columns = {
+                c.name for c in connection.introspection.get_table_description(cursor, table)
+            }
+            missing = [
+                f.column for f in model._meta.local_concrete_fields if f.column not in columns
+            ]
+            if missing:
+                name = urlsplit(url).path.lstrip("/")
+                sys.exit(
+                    f"{table} lacks {', '.join(missing)}: a migration changed after this database"
+                    f" applied it. It is a benchmark database: `dropdb -h 127.0.0.1 -U postgres"
+                    f" {name}` and run again."
+                )
 
 
 def demo_variant():
@@ -187,7 +211,12 @@ def table(rows: list[tuple], headers: tuple) -> str:
     widths = [max(len(r[i]) for r in cells) for i in range(len(headers))]
     lines = []
     for n, row in enumerate(cells):
-        lines.append("  ".join(c.ljust(w) if i == 0 else c.rjust(w) for i, (c, w) in enumerate(zip(row, widths, strict=True))))
+        lines.append(
+            "  ".join(
+                c.ljust(w) if i == 0 else c.rjust(w)
+                for i, (c, w) in enumerate(zip(row, widths, strict=True))
+            )
+        )
         if n == 0:
             lines.append("  ".join("-" * w for w in widths))
     return "\n".join(lines)

@@ -37,7 +37,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import _tracebench as tb  # noqa: E402
+import _tracebench as tb
 
 
 def signing_limit(private_key, rounds: int = 3, n: int = 15000) -> dict:
