@@ -129,7 +129,13 @@ def _write_rows(rows: Rows) -> None:
         data = rows.chunk.block.replace(b"\n", tail.encode())
         table = Stamp._meta.db_table
         sql = f"COPY {table} ({', '.join(COLUMNS)}) FROM STDIN"
-        with connection.cursor() as cursor, cursor.cursor.copy(sql) as copy:
+        # The raw psycopg COPY bypasses Django's error wrapping: a duplicate serial must still
+        # arrive as django.db.IntegrityError for the retry below.
+        with (
+            connection.wrap_database_errors,
+            connection.cursor() as cursor,
+            cursor.cursor.copy(sql) as copy,
+        ):
             copy.write(data)
     else:
         Stamp.objects.bulk_create(
@@ -212,8 +218,14 @@ def _write_chunk(order, batch, chunk: Chunk, key_id: str, make) -> int | None:
                 locked = StampOrder.objects.select_for_update().get(pk=order.pk)
                 if _next_number(locked) != chunk.start:
                     return None
-                batch_status = Batch.objects.filter(pk=batch.pk).values_list("status", flat=True)
-                batch_status = batch_status.get()
+                # Locked (after the order: the one lock order of issuing), so a release or a
+                # recall that is committing now is seen, and its stamps move with the batch.
+                batch_status = (
+                    Batch.objects.select_for_update()
+                    .filter(pk=batch.pk)
+                    .values_list("status", flat=True)
+                    .get()
+                )
                 active = batch_status == Batch.Status.RELEASED
                 status = Stamp.Status.ACTIVE if active else Stamp.Status.ISSUED
                 if batch_status == Batch.Status.RECALLED:

@@ -10,6 +10,7 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 
 from django.core.cache import cache
+from django.db.models import Exists, OuterRef
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -53,9 +54,16 @@ def stamp_verify(code: StampCode, *, at: datetime | None = None, province: int |
             code=code,
         )
     # (gtin, serial) is unique: no ORDER BY as .first() would add.
-    found = Stamp.objects.select_related("batch").filter(
-        gtin=code.gtin, serial=code.serial, batch__lot=code.lot
-    )[:1]
+    # One query: the stamp, its batch, and whether it has standing flags to read.
+    found = (
+        Stamp.objects.select_related("batch")
+        .filter(gtin=code.gtin, serial=code.serial, batch__lot=code.lot)
+        .annotate(
+            flagged=Exists(
+                AnomalyFlag.objects.filter(stamp=OuterRef("pk"), rule__in=STANDING_RULES)
+            )
+        )[:1]
+    )
     stamp = found[0] if found else None
     if stamp is None:
         return Verdict(
@@ -91,6 +99,9 @@ def stamp_verify(code: StampCode, *, at: datetime | None = None, province: int |
     return result
 
 
+STANDING_RULES = [AnomalyFlag.Rule.TOO_MANY_SCANS, AnomalyFlag.Rule.TWO_PROVINCES]
+
+
 def _standing_flags(stamp: Stamp, at: datetime) -> list[tuple[str, str]]:
     """Stored flags that still speak about this stamp, worded in the reader's language.
 
@@ -98,11 +109,13 @@ def _standing_flags(stamp: Stamp, at: datetime) -> list[tuple[str, str]]:
     now, so a test scan before release does not mark a stamp for ever. "Two provinces" stands
     for its time window after the last such scan; "too many scans" stands for good.
     """
+    if not getattr(stamp, "flagged", True):
+        return []
     window = timedelta(hours=anomaly_config()["province_window_hours"])
     labels = dict(AnomalyFlag.Rule.choices)
     standing = []
     for rule, last_seen in AnomalyFlag.objects.filter(
-        stamp=stamp, rule__in=[AnomalyFlag.Rule.TOO_MANY_SCANS, AnomalyFlag.Rule.TWO_PROVINCES]
+        stamp=stamp, rule__in=STANDING_RULES
     ).values_list("rule", "last_seen"):
         if rule == AnomalyFlag.Rule.TWO_PROVINCES and at - last_seen > window:
             continue

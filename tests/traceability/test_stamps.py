@@ -351,3 +351,22 @@ def test_event_dates_outside_reason_are_refused(batch):
     with pytest.raises(ValidationError) as info:
         event.full_clean()
     assert "event_time" in info.value.message_dict
+
+
+def test_a_colliding_serial_is_drawn_again_not_a_failed_order(batch, monkeypatch):
+    issue(batch, 1)
+    taken = batch.stamps.get().serial.encode()
+    real = issuing._serial_block
+    calls = {"n": 0}
+
+    def first_draw_collides(n):
+        calls["n"] += 1
+        block = real(n)
+        return taken + block[len(taken) :] if calls["n"] == 1 else block  # one in 2^80
+
+    monkeypatch.setattr(issuing, "_serial_block", first_draw_collides)
+    order = stamp_order_create(batch=batch, count=3, run=False)
+    issuing.issue_stamps(order.pk)
+    assert calls["n"] >= 2
+    assert batch.stamps.count() == 4
+    assert batch.stamps.values("serial").distinct().count() == 4
