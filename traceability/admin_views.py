@@ -2,6 +2,8 @@
 downloads, release, recall and void, EPCIS download. Every view checks the batch is in the
 user's scope (cooperative members: their own) and calls a service for the rule."""
 
+import os
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.db import transaction
@@ -205,7 +207,11 @@ def stamp_order_download(request, order_pk: int, kind: str):
         field.open("rb"),
         as_attachment=True,
         filename=field.name.rsplit("/", 1)[-1],
-        content_type="application/pdf" if kind == "pdf" else "text/csv; charset=utf-8",
+        content_type={
+            ".pdf": "application/pdf",
+            ".zip": "application/zip",  # a large order: several PDFs
+            ".csv": "text/csv; charset=utf-8",
+        }[os.path.splitext(field.name)[1]],
     )
 
 

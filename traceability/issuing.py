@@ -252,11 +252,16 @@ def _write_chunk(order, batch, chunk: Chunk, key_id: str, make) -> int | None:
     return None
 
 
-def iter_order_stamps(order: StampOrder, chunk_size: int = 2000) -> Iterator[tuple]:
-    """(number, serial, key_id, signature) of an order's stamps, streamed in number order."""
+def iter_order_stamps(
+    order: StampOrder, chunk_size: int = 2000, numbers: tuple[int, int] | None = None
+) -> Iterator[tuple]:
+    """(number, serial, key_id, signature) of an order's stamps (or of the ``numbers``
+    range, both ends included), streamed in number order."""
+    stamps = Stamp.objects.filter(order=order)
+    if numbers is not None:
+        stamps = stamps.filter(number__gte=numbers[0], number__lte=numbers[1])
     return (
-        Stamp.objects.filter(order=order)
-        .order_by("number")
+        stamps.order_by("number")
         .values_list("number", "serial", "key_id", "signature")
         .iterator(chunk_size=chunk_size)
     )

@@ -367,19 +367,67 @@ def _font() -> str:
 _RL_CONFIG_LOCK = threading.Lock()
 
 
-def render_pdf(order, out, *, progress=None, qr_mask: int | None = QR_MASK) -> int:
-    """Write the order's label sheets to the binary file ``out``; returns the label count."""
+# ReportLab keeps a whole document in memory until it is saved (about 14 KB per label), so a
+# large order is printed as several PDFs of this many sheets each, packed in one ZIP: memory
+# stays bounded whatever the order's size.
+PDF_SHEETS_PER_PART = 100
+
+
+def pdf_parts(order) -> list[tuple[int, int]]:
+    """The stamp number ranges of the order's PDF files (one range for most orders)."""
+    size = LAYOUTS[order.layout].per_page * PDF_SHEETS_PER_PART
+    return [
+        (start, min(start + size - 1, order.last_number))
+        for start in range(order.first_number, order.last_number + 1, size)
+    ]
+
+
+def render_print_file(order, out, *, progress=None) -> str:
+    """The order's labels as one PDF, or as a ZIP of PDFs for a large order.
+
+    Writes to the binary file ``out`` and returns its extension, ``"pdf"`` or ``"zip"``.
+    """
+    import shutil
+    import tempfile
+    import zipfile
+
+    parts = pdf_parts(order)
+    if len(parts) == 1:
+        render_pdf(order, out, progress=progress)
+        return "pdf"
+    done = 0
+    with zipfile.ZipFile(out, "w", compression=zipfile.ZIP_STORED) as archive:
+        for first, last in parts:
+            with tempfile.TemporaryFile() as part:
+                offset = done
+                done += render_pdf(
+                    order,
+                    part,
+                    numbers=(first, last),
+                    progress=(lambda n, offset=offset: progress(offset + n)) if progress else None,
+                )
+                part.seek(0)
+                name = f"{order.batch.lot}-{first}-{last}.pdf"
+                safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
+                with archive.open(safe, "w") as entry:
+                    shutil.copyfileobj(part, entry)
+    return "zip"
+
+
+def render_pdf(order, out, *, progress=None, qr_mask: int | None = QR_MASK, numbers=None) -> int:
+    """Write the order's label sheets (or those of the ``numbers`` range) to the binary file
+    ``out``; returns the label count."""
     # Deflate only: reportlab's ASCII85 step is pure Python and 25% bigger. It is a global
     # setting, restored afterwards (and renders in threads take turns).
     with _RL_CONFIG_LOCK:
         use_a85, rl_config.useA85 = rl_config.useA85, 0
         try:
-            return _render_pdf(order, out, progress, QRCodes(qr_mask))
+            return _render_pdf(order, out, progress, QRCodes(qr_mask), numbers)
         finally:
             rl_config.useA85 = use_a85
 
 
-def _render_pdf(order, out, progress, codes: QRCodes) -> int:
+def _render_pdf(order, out, progress, codes: QRCodes, numbers=None) -> int:
     sheet = LAYOUTS[order.layout]
     batch = order.batch
     product = batch.variant.page.title
@@ -387,7 +435,8 @@ def _render_pdf(order, out, progress, codes: QRCodes) -> int:
     prefix = stamp_uri_prefix(settings.TRACE_RESOLVER_BASE_URL, batch.gtin, batch.lot)
     font = _font()
     pdf = canvas.Canvas(out, pagesize=sheet.page, pageCompression=1)
-    pdf.setTitle(f"OCOP stamps {batch.lot} #{order.first_number}-{order.last_number}")
+    first, last = numbers or (order.first_number, order.last_number)
+    pdf.setTitle(f"OCOP stamps {batch.lot} #{first}-{last}")
     _page_w, page_h = sheet.page
     qr_size = min(sheet.label_height - 1.5 * mm, sheet.label_width * 0.55)
     slots = []
@@ -412,7 +461,7 @@ def _render_pdf(order, out, progress, codes: QRCodes) -> int:
     width = sheet.label_width - qr_size - 1.7 * mm
     product_lines = _wrap(product, font, 5.5, width)[:2]
     count = 0
-    for number, serial, key_id, signature in iter_order_stamps(order):
+    for number, serial, key_id, signature in iter_order_stamps(order, numbers=numbers):
         slot = count % sheet.per_page
         if slot == 0 and count:
             pdf.showPage()

@@ -51,7 +51,7 @@ def _render(order: StampOrder) -> None:
 
     from django.core.files import File
 
-    from .labels import render_csv, render_pdf
+    from .labels import render_csv, render_print_file
 
     order_id = order.pk
 
@@ -62,13 +62,13 @@ def _render(order: StampOrder) -> None:
     safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
     # Temporary files, not memory: an order may hold 180,000 stamps.
     with tempfile.TemporaryFile() as pdf, tempfile.TemporaryFile() as raw:
-        render_pdf(order, pdf, progress=progress)
+        kind = render_print_file(order, pdf, progress=progress)
         text = io.TextIOWrapper(raw, encoding="utf-8", newline="")
         render_csv(order, text)
         text.flush()
         for handle in (pdf, raw):
             handle.seek(0)
-        order.pdf_file.save(f"{safe}.pdf", File(pdf), save=False)
+        order.pdf_file.save(f"{safe}.{kind}", File(pdf), save=False)
         order.csv_file.save(f"{safe}.csv", File(raw), save=False)
         text.detach()
     order.status = StampOrder.Status.DONE

@@ -100,3 +100,23 @@ def test_issue_stamps_command_refuses_bad_input(batch, tmp_path, args, message):
     with pytest.raises(CommandError, match=message):
         call_command("issue_stamps", out=str(tmp_path), **args)
     assert batch.stamps.count() == 0
+
+
+def test_a_large_order_prints_as_a_zip_of_pdfs_that_all_decode(batch, tmp_path, monkeypatch):
+    import zipfile
+
+    from traceability import labels
+
+    monkeypatch.setattr(labels, "PDF_SHEETS_PER_PART", 1)  # one A4 65-up sheet per PDF
+    order = issue(batch, 70)
+    assert order.pdf_file.name.endswith(".zip")
+    uris = {s.uri for s in batch.stamps.all()}
+    decoded = set()
+    with zipfile.ZipFile(order.pdf_file.open("rb")) as archive:
+        names = archive.namelist()
+        assert names == ["LB2603A-1-65.pdf", "LB2603A-66-70.pdf"]
+        for i, name in enumerate(names):
+            part = tmp_path / f"p{i}"
+            part.mkdir()
+            decoded |= decode_all(rasterise(archive.read(name), part))
+    assert decoded == uris

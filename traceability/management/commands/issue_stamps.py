@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from traceability.issuing import issue_stamps
-from traceability.labels import LAYOUTS, render_csv, render_pdf
+from traceability.labels import LAYOUTS, render_csv, render_print_file
 from traceability.models import StampOrder
 from traceability.selectors import BatchNotFound, find_batch
 from traceability.services import TraceabilityError, stamp_order_create
@@ -74,15 +74,16 @@ class Command(BaseCommand):
             render_csv(order, fh)
         written = [csv_path]
         if not no_pdf:
-            pdf_path = out_dir / f"{safe}.pdf"
+            part_path = out_dir / f"{safe}.part"
             bar = ProgressBar(count, "Labels  ")
-            with pdf_path.open("wb") as fh:
-                render_pdf(order, fh, progress=bar)
+            with part_path.open("wb") as fh:
+                kind = render_print_file(order, fh, progress=bar)
             bar.finish()
+            pdf_path = part_path.rename(out_dir / f"{safe}.{kind}")
             written.append(pdf_path)
         # The admin offers the same files for download.
         for path in written:
-            field = order.pdf_file if path.suffix == ".pdf" else order.csv_file
+            field = order.csv_file if path.suffix == ".csv" else order.pdf_file
             with path.open("rb") as fh:
                 field.save(path.name, File(fh), save=False)
         order.status, order.rendered, order.finished_at = (
