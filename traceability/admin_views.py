@@ -14,10 +14,9 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from marketplace.roles import member_cooperative_ids
-
 from .forms import RecallForm, StampOrderForm, VoidForm
 from .models import AnomalyFlag, Batch, StampOrder
+from .permissions import batch_permission_policy
 from .services import (
     TraceabilityError,
     batch_recall,
@@ -31,22 +30,19 @@ from .services import (
 URL_NAMESPACE = "wagtailsnippets_traceability_batch"
 
 
+POLICY = batch_permission_policy()
+
+
 def _batch_for(request, pk: int) -> Batch:
-    """The batch, if this user may see it (operators, inspectors: all; members: their own)."""
-    if not request.user.has_perm("traceability.view_batch"):
-        raise PermissionDenied
+    """The batch, if this user may see it (operators: all; members: their own)."""
     batch = get_object_or_404(Batch.objects.select_related("variant__page", "cooperative"), pk=pk)
-    ids = member_cooperative_ids(request.user)
-    if ids is not None and batch.cooperative_id not in ids:
+    if not POLICY.user_has_permission_for_instance(request.user, "view", batch):
         raise PermissionDenied
     return batch
 
 
 def _can_manage(request, batch) -> bool:
-    ids = member_cooperative_ids(request.user)
-    return request.user.has_perm("traceability.change_batch") and (
-        ids is None or batch.cooperative_id in ids
-    )
+    return POLICY.user_has_permission_for_instance(request.user, "change", batch)
 
 
 def batch_url(batch) -> str:

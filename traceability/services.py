@@ -3,7 +3,7 @@
 import datetime
 
 from django.conf import settings
-from django.core.exceptions import PermissionDenied, ValidationError
+from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
 from django.utils.translation import gettext as _
@@ -197,12 +197,6 @@ def stamp_order_retry(*, order: StampOrder, user=None) -> None:
         raise TraceabilityError(_("This order is complete."))
     StampOrder.objects.filter(pk=order.pk).update(status=StampOrder.Status.QUEUED, error="")
     transaction.on_commit(lambda: stamp_order_queue(order_id=order.pk))
-
-
-def validation_message(exc: ValidationError) -> str:
-    if hasattr(exc, "message_dict"):
-        return " ".join(f"{field}: {' '.join(msgs)}" for field, msgs in exc.message_dict.items())
-    return " ".join(exc.messages)
 
 
 def inspection_record(

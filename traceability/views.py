@@ -105,18 +105,11 @@ def verdict_json(verdict: Verdict, *, at) -> dict:
 @negotiated_language
 def resolve(request, gtin: str, lot: str, serial: str):
     """``/01/{gtin}/10/{lot}/21/{serial}?s=``: HTML for people, JSON for ``Accept: json``."""
+    signature = signature_from_query(request.META.get("QUERY_STRING", ""))
     at = timezone.now()
-    location = scans.clean_location(
-        request.GET.get("province"), request.GET.get("lat"), request.GET.get("lon")
+    verdict = _verify_and_log(
+        request, lambda: parse_stamp_path(gtin.zfill(14), lot, serial, signature), at
     )
-    try:
-        signature = signature_from_query(request.META.get("QUERY_STRING", ""))
-        code = parse_stamp_path(gtin.zfill(14), lot, serial, signature)
-    except MalformedLink as exc:
-        verdict = Verdict(INVALID, [str(exc)])
-    else:
-        verdict = stamp_verify(code, at=at, province=location["province"])
-    _log_scan(request, verdict, at, location)
     data = verdict_json(verdict, at=at)
     if _wants_json(request):
         response = JsonResponse(
@@ -137,6 +130,22 @@ def resolve(request, gtin: str, lot: str, serial: str):
     )
     patch_vary_headers(response, ["Accept"])
     return response
+
+
+def _verify_and_log(request, parse, at) -> Verdict:
+    """The verdict on the code ``parse()`` reads (INVALID when it cannot), with the scan
+    logged at the coarse place the request gives (``province``, ``lat``, ``lon``)."""
+    location = scans.clean_location(
+        request.GET.get("province"), request.GET.get("lat"), request.GET.get("lon")
+    )
+    try:
+        code = parse()
+    except MalformedLink as exc:
+        verdict = Verdict(INVALID, [str(exc)])
+    else:
+        verdict = stamp_verify(code, at=at, province=location["province"])
+    _log_scan(request, verdict, at, location)
+    return verdict
 
 
 def _log_scan(request, verdict: Verdict, at, location: dict) -> None:
@@ -191,16 +200,7 @@ def api_verify(request):
     if not isinstance(text, str) or not text:
         return _json_error(_("Give the stamp's URI in the uri parameter."), 400)
     at = timezone.now()
-    location = scans.clean_location(
-        request.GET.get("province"), request.GET.get("lat"), request.GET.get("lon")
-    )
-    try:
-        code = parse_stamp_uri(text)
-    except MalformedLink as exc:
-        verdict = Verdict(INVALID, [str(exc)])
-    else:
-        verdict = stamp_verify(code, at=at, province=location["province"])
-    _log_scan(request, verdict, at, location)
+    verdict = _verify_and_log(request, lambda: parse_stamp_uri(text), at)
     return JsonResponse(
         verdict_json(verdict, at=at),
         status=verdict.http_status,

@@ -22,6 +22,7 @@ from catalog.permissions import (
 from . import admin_views
 from .forms import BatchForm
 from .models import AnomalyFlag, Batch, Inspection
+from .permissions import batch_permission_policy
 
 
 class ReadOnlyScopedPolicy(CooperativeScopedPermissionPolicy):
@@ -35,21 +36,6 @@ class ReadOnlyScopedPolicy(CooperativeScopedPermissionPolicy):
 
     def user_has_permission_for_instance(self, user, action, instance):
         return action == "view" and super().user_has_permission_for_instance(user, action, instance)
-
-
-class BatchPermissionPolicy(CooperativeScopedPermissionPolicy):
-    """A batch with stamps stays: printed labels point at it (and the database protects it)."""
-
-    def user_has_permission_for_instance(self, user, action, instance):
-        if action == "delete" and instance.stamps.exists():
-            return False
-        return super().user_has_permission_for_instance(user, action, instance)
-
-    def user_has_any_permission_for_instance(self, user, actions, instance):
-        actions = [a for a in actions if a != "delete" or not instance.stamps.exists()]
-        return bool(actions) and super().user_has_any_permission_for_instance(
-            user, actions, instance
-        )
 
 
 class BatchDeleteView(DeleteView):
@@ -84,9 +70,7 @@ class BatchViewSet(ScopedChooserMixin, SnippetViewSet):
 
     @cached_property
     def permission_policy(self):
-        return BatchPermissionPolicy(
-            Batch, cooperative_lookup="cooperative", cooperative_of=lambda b: b.cooperative_id
-        )
+        return batch_permission_policy()
 
     def get_queryset(self, request):
         return scoped_queryset(self, request).select_related("variant__page", "cooperative")
