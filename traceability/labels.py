@@ -373,6 +373,11 @@ _RL_CONFIG_LOCK = threading.Lock()
 PDF_SHEETS_PER_PART = 100
 
 
+def print_file_stem(lot: str, first: int, last: int) -> str:
+    """``LOT-first-last``, safe as a file name (a lot code may hold / % and the like)."""
+    return "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in f"{lot}-{first}-{last}")
+
+
 def pdf_parts(order) -> list[tuple[int, int]]:
     """The stamp number ranges of the order's PDF files (one range for most orders)."""
     size = LAYOUTS[order.layout].per_page * PDF_SHEETS_PER_PART
@@ -407,9 +412,8 @@ def render_print_file(order, out, *, progress=None) -> str:
                     progress=(lambda n, offset=offset: progress(offset + n)) if progress else None,
                 )
                 part.seek(0)
-                name = f"{order.batch.lot}-{first}-{last}.pdf"
-                safe = "".join(ch if ch.isalnum() or ch in "-_." else "_" for ch in name)
-                with archive.open(safe, "w") as entry:
+                name = f"{print_file_stem(order.batch.lot, first, last)}.pdf"
+                with archive.open(name, "w") as entry:
                     shutil.copyfileobj(part, entry)
     return "zip"
 

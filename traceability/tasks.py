@@ -51,15 +51,14 @@ def _render(order: StampOrder) -> None:
 
     from django.core.files import File
 
-    from .labels import render_csv, render_print_file
+    from .labels import print_file_stem, render_csv, render_print_file
 
     order_id = order.pk
 
     def progress(n):
         StampOrder.objects.filter(pk=order_id).update(rendered=n)
 
-    name = f"{order.batch.lot}-{order.first_number}-{order.last_number}"
-    safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+    safe = print_file_stem(order.batch.lot, order.first_number, order.last_number)
     # Temporary files, not memory: an order may hold 180,000 stamps.
     with tempfile.TemporaryFile() as pdf, tempfile.TemporaryFile() as raw:
         kind = render_print_file(order, pdf, progress=progress)

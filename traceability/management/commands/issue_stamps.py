@@ -12,7 +12,7 @@ from django.db import transaction
 from django.utils import timezone
 
 from traceability.issuing import issue_stamps
-from traceability.labels import LAYOUTS, render_csv, render_print_file
+from traceability.labels import LAYOUTS, print_file_stem, render_csv, render_print_file
 from traceability.models import StampOrder
 from traceability.selectors import BatchNotFound, find_batch
 from traceability.services import TraceabilityError, stamp_order_create
@@ -67,8 +67,7 @@ class Command(BaseCommand):
         bar = ProgressBar(count, "Issuing ")
         order = issue_stamps(order.pk, progress=bar)
         bar.finish()
-        name = f"{found.lot}-{order.first_number}-{order.last_number}"
-        safe = "".join(ch if ch.isalnum() or ch in "-_" else "_" for ch in name)
+        safe = print_file_stem(found.lot, order.first_number, order.last_number)
         csv_path = out_dir / f"{safe}.csv"
         with csv_path.open("w", encoding="utf-8", newline="") as fh:
             render_csv(order, fh)
