@@ -53,7 +53,6 @@ def stamp_verify(code: StampCode, *, at: datetime | None = None, province: int |
             [_("The signature does not match this code: the stamp is forged or altered.")],
             code=code,
         )
-    # (gtin, serial) is unique: no ORDER BY as .first() would add.
     stamp = find_stamp(code)
     if stamp is None:
         return Verdict(
