@@ -42,3 +42,21 @@ def stock_release(*, variant_id: int, quantity: int) -> None:
     Stock.objects.filter(variant_id=variant_id, reserved__gte=quantity).update(
         reserved=F("reserved") - quantity
     )
+
+
+def stock_ship_reserved(*, variant_id: int, quantity: int) -> None:
+    """Reserved units leave the warehouse: on hand and reserved both drop."""
+    updated = Stock.objects.filter(
+        variant_id=variant_id, reserved__gte=quantity, on_hand__gte=quantity
+    ).update(on_hand=F("on_hand") - quantity, reserved=F("reserved") - quantity)
+    if updated != 1:
+        raise InsufficientStock(variant_id, quantity)
+
+
+def stock_take(*, variant_id: int, quantity: int) -> None:
+    """Take unreserved units (a pre-order shipping once the harvest is in stock)."""
+    updated = Stock.objects.filter(
+        variant_id=variant_id, on_hand__gte=F("reserved") + quantity
+    ).update(on_hand=F("on_hand") - quantity)
+    if updated != 1:
+        raise InsufficientStock(variant_id, quantity)

@@ -68,6 +68,20 @@ class Cooperative(models.Model):
     phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[phone_validator])
     email = models.EmailField(_("e-mail"), blank=True)
     founded_year = models.PositiveSmallIntegerField(_("founded in"), null=True, blank=True)
+    # Where the cooperative's market-stall VietQR sends money (its own bank account).
+    bank_bin = models.CharField(
+        _("bank BIN"),
+        max_length=6,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9]{6}$", _("The bank's 6-digit NAPAS BIN, e.g. 970405."))],
+    )
+    bank_account_number = models.CharField(
+        _("bank account number"),
+        max_length=19,
+        blank=True,
+        validators=[RegexValidator(r"^[0-9A-Za-z]{1,19}$", _("Letters and digits only."))],
+    )
+    bank_account_name = models.CharField(_("account holder"), max_length=70, blank=True)
     status = models.CharField(
         _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
     )
@@ -156,3 +170,27 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.cooperative} ({self.get_role_display()})"
+
+
+class OutboxMessage(models.Model):
+    """A Celery task to send once the transaction commits, kept until the broker took it.
+
+    Side effects (e-mails, index updates) are written here in the same transaction as the
+    change they follow, so a broker outage delays them instead of failing the request;
+    ``marketplace.outbox.drain`` sends what is left when the broker is back.
+    """
+
+    task = models.CharField(max_length=200)
+    kwargs = models.JSONField(default=dict)
+    created_at = models.DateTimeField(auto_now_add=True)
+    sent_at = models.DateTimeField(null=True, blank=True, db_index=True)
+    attempts = models.PositiveIntegerField(default=0)
+    last_error = models.CharField(max_length=500, blank=True)
+
+    class Meta:
+        verbose_name = _("outbox message")
+        verbose_name_plural = _("outbox messages")
+        ordering = ["pk"]
+
+    def __str__(self) -> str:
+        return f"{self.task}({self.kwargs})"

@@ -26,6 +26,9 @@ COOPERATIVE_PERMISSIONS = (
     ("traceability", "add_stamporder"),
     ("traceability", "view_stamporder"),
     ("traceability", "view_anomalyflag"),
+    # Their own sub-orders only (scoped policy): confirm, pack, ship, deliver.
+    ("orders", "view_suborder"),
+    ("orders", "change_suborder"),
 )
 INSPECTOR_PERMISSIONS = (("wagtailadmin", "access_admin"),)
 

@@ -9,11 +9,13 @@ from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
 from marketplace.views import healthz
+from orders import urls as orders_urls
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Stamps are GS1 Digital Link URIs at the root of the resolver host: never translated.
     path("", include("traceability.urls")),
+    path("", include((orders_urls.api_patterns, "orders_api"))),
     path("admin/", include(wagtailadmin_urls)),
     path("django-admin/", admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
@@ -26,6 +28,7 @@ if settings.DEBUG:
 # Vietnamese at "/", English under "/en/".
 urlpatterns += i18n_patterns(
     path("search/", cms_views.search, name="search"),
+    path("", include((orders_urls.storefront_patterns, "orders"))),
     path("", include(wagtail_urls)),
     prefix_default_language=False,
 )

@@ -33,6 +33,13 @@ class CooperativeViewSet(SnippetViewSet):
                 [FieldPanel("contact_name"), FieldPanel("phone"), FieldPanel("email")],
                 heading=_("Contact"),
             ),
+            MultiFieldPanel(
+                [
+                    FieldRowPanel([FieldPanel("bank_bin"), FieldPanel("bank_account_number")]),
+                    FieldPanel("bank_account_name"),
+                ],
+                heading=_("Bank account (market-stall VietQR)"),
+            ),
             FieldPanel("founded_year"),
             FieldPanel("status"),
         ],

@@ -220,10 +220,35 @@ STRIPE_SECRET_KEY = env("STRIPE_SECRET_KEY")
 STRIPE_PUBLISHABLE_KEY = env("STRIPE_PUBLISHABLE_KEY")
 STRIPE_WEBHOOK_SECRET = env("STRIPE_WEBHOOK_SECRET")
 STRIPE_API_BASE = env("STRIPE_API_BASE")  # e.g. http://localhost:8420 for localstripe
+# Stripe's rule: card fields come from Stripe.js loaded from Stripe (tests: localstripe's fake).
+STRIPE_JS_URL = env("STRIPE_JS_URL", "https://js.stripe.com/v3/")
 VIETQR_BANK_BIN = env("VIETQR_BANK_BIN", "970436")
 VIETQR_ACCOUNT_NUMBER = env("VIETQR_ACCOUNT_NUMBER", "0011000000000")
 VIETQR_ACCOUNT_NAME = env("VIETQR_ACCOUNT_NAME", "OCOP MARKET")
 VIETQR_WEBHOOK_SECRET = env("VIETQR_WEBHOOK_SECRET")
+# Bank notifications older than this (signature timestamp) are refused as replays.
+VIETQR_WEBHOOK_TOLERANCE_SECONDS = int(env("VIETQR_WEBHOOK_TOLERANCE_SECONDS", "300"))
+
+# --- Orders ---------------------------------------------------------------
+
+# Unpaid card / VietQR orders hold their stock this long, then expire (beat).
+ORDER_RESERVATION_MINUTES = int(env("ORDER_RESERVATION_MINUTES", "30"))
+ORDER_MAX_LINE_QUANTITY = int(env("ORDER_MAX_LINE_QUANTITY", "99"))
+ORDER_SHIPPING = {
+    "base": int(env("ORDER_SHIPPING_BASE", "30000")),  # first kilogram, per cooperative
+    "per_extra_kg": int(env("ORDER_SHIPPING_PER_KG", "10000")),
+    "free_from": int(env("ORDER_FREE_SHIPPING_FROM", "500000")),  # 0: never free
+}
+# Staff who get a copy of orders that need attention (wrong transfer amount, late payment).
+ORDER_STAFF_EMAILS = env_list("ORDER_STAFF_EMAILS")
+CELERY_BEAT_SCHEDULE["expire-unpaid-orders"] = {
+    "task": "orders.tasks.expire_unpaid_orders",
+    "schedule": 60.0,
+}
+CELERY_BEAT_SCHEDULE["drain-outbox"] = {
+    "task": "marketplace.tasks.drain_outbox",
+    "schedule": 30.0,
+}
 
 # --- Traceability ---------------------------------------------------------
 # Stamps are GS1 Digital Link URIs on this resolver host, signed with Ed25519.

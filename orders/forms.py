@@ -1,0 +1,131 @@
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from marketplace.locations import UnknownLocation, get_ward, province_choices
+from marketplace.models import phone_validator
+
+from .models import PaymentMethod
+from .services import Customer, card_payments_enabled
+
+
+def ward_choices_for(province_code) -> list[tuple[int, str]]:
+    from vietnam_provinces import Ward
+
+    try:
+        wards = Ward.iter_by_province(int(province_code))
+    except (TypeError, ValueError, KeyError):
+        return []
+    return sorted(((w.code.value, w.name) for w in wards), key=lambda c: c[1])
+
+
+def normalize_phone(value: str) -> str:
+    """``+84 912 345 678`` / ``0912.345.678`` -> ``0912345678``."""
+    digits = "".join(ch for ch in value if ch.isdigit() or ch == "+")
+    if digits.startswith("+84"):
+        digits = "0" + digits[3:]
+    elif digits.startswith("84") and len(digits) == 11:
+        digits = "0" + digits[2:]
+    return digits
+
+
+class CheckoutForm(forms.Form):
+    full_name = forms.CharField(label=_("Full name"), max_length=120)
+    phone = forms.CharField(
+        label=_("Phone"),
+        max_length=20,
+        help_text=_("A Vietnamese number: the courier calls it."),
+        widget=forms.TextInput(attrs={"inputmode": "tel", "autocomplete": "tel"}),
+    )
+    email = forms.EmailField(
+        label=_("E-mail"), help_text=_("For the confirmation and the tracking link.")
+    )
+    province = forms.TypedChoiceField(label=_("Province / city"), coerce=int, choices=())
+    ward = forms.TypedChoiceField(label=_("Commune / ward"), coerce=int, choices=())
+    address_line = forms.CharField(
+        label=_("House number, street, village"),
+        max_length=255,
+        widget=forms.TextInput(attrs={"autocomplete": "street-address"}),
+    )
+    delivery_note = forms.CharField(
+        label=_("Note for the delivery"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    payment_method = forms.ChoiceField(
+        label=_("Payment"), widget=forms.RadioSelect, choices=(), initial=PaymentMethod.VIETQR
+    )
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["province"].choices = [("", _("Choose…")), *province_choices()]
+        province = self.data.get(self.add_prefix("province")) or self.initial.get("province")
+        self.fields["ward"].choices = [("", _("Choose…")), *ward_choices_for(province)]
+        methods = [(PaymentMethod.VIETQR, _("VietQR bank transfer (any Vietnamese bank app)"))]
+        if card_payments_enabled():
+            methods.insert(0, (PaymentMethod.CARD, _("Card (Visa, Mastercard, JCB)")))
+        methods.append((PaymentMethod.COD, _("Cash on delivery")))
+        self.fields["payment_method"].choices = methods
+        for name in ("full_name", "email"):
+            self.fields[name].widget.attrs["autocomplete"] = {"full_name": "name"}.get(name, name)
+
+    def clean_phone(self) -> str:
+        phone = normalize_phone(self.cleaned_data["phone"])
+        try:
+            phone_validator(phone)
+        except ValidationError:
+            raise ValidationError(
+                _("Enter a Vietnamese phone number, e.g. 0912345678 or +84912345678.")
+            ) from None
+        return phone
+
+    def clean(self):
+        data = super().clean()
+        province, ward = data.get("province"), data.get("ward")
+        if province and ward:
+            try:
+                if get_ward(ward).province_code.value != province:
+                    self.add_error("ward", _("This commune is not in the chosen province."))
+            except UnknownLocation:
+                self.add_error("ward", _("Unknown commune."))
+        return data
+
+    def customer(self) -> Customer:
+        data = self.cleaned_data
+        return Customer(
+            full_name=data["full_name"].strip(),
+            phone=data["phone"],
+            email=data["email"],
+            province_code=data["province"],
+            ward_code=data["ward"],
+            address_line=data["address_line"].strip(),
+            delivery_note=data.get("delivery_note", "").strip(),
+        )
+
+
+class ShipForm(forms.Form):
+    carrier = forms.CharField(label=_("Carrier"), max_length=80)
+    tracking_number = forms.CharField(label=_("Tracking number"), max_length=60)
+
+
+class ReasonForm(forms.Form):
+    reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class RefundForm(forms.Form):
+    amount = forms.IntegerField(label=_("Amount (đồng)"), min_value=1)
+    reference = forms.CharField(
+        label=_("Reference"),
+        max_length=120,
+        help_text=_("Bank transfer reference or receipt number."),
+    )
+    reason = forms.CharField(label=_("Reason"), max_length=255)
+
+
+class ConfirmTransferForm(forms.Form):
+    reference = forms.CharField(
+        label=_("Bank transaction reference"),
+        max_length=100,
+        help_text=_("As it appears on the bank statement."),
+    )

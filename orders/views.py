@@ -1,0 +1,477 @@
+"""Shopper views: cart, checkout, the order page (pay, track, cancel), sign-in; and the
+payment webhooks (Stripe, bank notifications for VietQR)."""
+
+import json
+import logging
+import re
+import time
+
+from django.conf import settings
+from django.contrib import messages
+from django.contrib.auth import login
+from django.contrib.auth import views as auth_views
+from django.contrib.auth.decorators import login_required
+from django.contrib.auth.forms import UserCreationForm
+from django.db import IntegrityError, transaction
+from django.http import Http404, JsonResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import get_language
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
+
+from marketplace.models import User
+
+from . import cart as carts
+from . import services, stripe_gateway, vietqr
+from .forms import CheckoutForm, ward_choices_for
+from .links import token_is_valid, tracking_path
+from .models import ORDER_NUMBER_PATTERN, Order, Payment, PaymentMethod, WebhookEvent
+
+logger = logging.getLogger(__name__)
+RECENT_ORDERS = "recent_orders"
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+# --- cart ----------------------------------------------------------------------------
+
+
+@never_cache
+@require_GET
+def cart_page(request):
+    cart = carts.get_cart(request)
+    response = render(request, "orders/cart.html", {"cart": carts.view(cart)})
+    carts.set_count_cookie(response, cart)
+    return response
+
+
+# Product pages are the same for everyone (cacheable), so they carry no CSRF token. Adding
+# to a cart is safe without one: the session cookie is SameSite=Lax, so a form posted from
+# another site arrives without it and fills a new, empty guest cart, never the shopper's.
+@csrf_exempt
+@never_cache
+@require_POST
+def cart_add(request):
+    cart = carts.get_cart(request, create=True)
+    try:
+        line = carts.add(
+            cart, variant_id=request.POST.get("variant"), quantity=request.POST.get("quantity", 1)
+        )
+    except carts.CartError as exc:
+        if _wants_json(request):
+            return JsonResponse({"error": str(exc)}, status=400)
+        messages.error(request, str(exc))
+        response = redirect(_back(request))
+    else:
+        message = _("Added to your cart: %(item)s.") % {
+            "item": f"{line.variant.page.title} — {line.variant.unit_label}"
+        }
+        if _wants_json(request):
+            response = JsonResponse({"message": message, "count": carts.count(cart)})
+        else:
+            messages.success(request, message)
+            response = redirect("orders:cart")
+    carts.set_count_cookie(response, cart)
+    return response
+
+
+def _back(request) -> str:
+    target = request.POST.get("next") or request.headers.get("Referer") or ""
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return reverse("orders:cart")
+
+
+@never_cache
+@require_POST
+def cart_update(request):
+    cart = carts.get_cart(request)
+    if cart is None:
+        messages.error(request, _("Your cart is empty."))
+        return redirect("orders:cart")
+    action = request.POST.get("action", "update")
+    try:
+        if action == "remove":
+            carts.remove(cart, line_id=request.POST.get("line"))
+        elif action == "accept_prices":
+            carts.accept_prices(cart)
+        else:
+            carts.set_quantity(
+                cart, line_id=request.POST.get("line"), quantity=request.POST.get("quantity")
+            )
+    except carts.CartError as exc:
+        messages.error(request, str(exc))
+    response = redirect("orders:cart")
+    carts.set_count_cookie(response, cart)
+    return response
+
+
+# --- checkout ------------------------------------------------------------------------
+
+
+def _initial(request) -> dict:
+    user = request.user
+    if not user.is_authenticated:
+        return {"payment_method": PaymentMethod.VIETQR}
+    last = user.orders.order_by("-created_at").first()
+    initial = {
+        "full_name": user.get_full_name(),
+        "email": user.email,
+        "phone": user.phone,
+        "payment_method": PaymentMethod.VIETQR,
+    }
+    if last:
+        initial.update(
+            full_name=last.full_name,
+            phone=last.phone,
+            email=last.email,
+            province=last.province_code,
+            ward=last.ward_code,
+            address_line=last.address_line,
+        )
+    return initial
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def checkout(request):
+    cart = carts.get_cart(request)
+    summary = carts.view(cart)
+    if not summary.can_check_out:
+        if summary.is_empty:
+            messages.info(request, _("Your cart is empty."))
+        else:
+            messages.error(request, _("Check your cart before paying."))
+        return redirect("orders:cart")
+    if request.POST.get("choose_province"):
+        # Without JavaScript: show the chosen province's communes, no errors yet.
+        initial = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
+        form = CheckoutForm(initial=initial)
+        return render(request, "orders/checkout.html", {"form": form, "cart": summary})
+    form = CheckoutForm(request.POST or None, initial=_initial(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            order = services.place_order(
+                lines=carts.checkout_lines(cart),
+                customer=form.customer(),
+                payment_method=form.cleaned_data["payment_method"],
+                user=request.user,
+                language=get_language(),
+            )
+        except services.CheckoutError as exc:
+            messages.error(request, exc.message)
+            return redirect("orders:cart")
+        cart.delete()
+        request.session[RECENT_ORDERS] = [
+            order.number,
+            *request.session.get(RECENT_ORDERS, [])[:19],
+        ]
+        response = redirect(tracking_path(order))
+        carts.set_count_cookie(response, None)
+        return response
+    return render(request, "orders/checkout.html", {"form": form, "cart": summary})
+
+
+@require_GET
+def wards(request):
+    """Communes of one province, for the checkout's second select."""
+    try:
+        province = int(request.GET.get("province", ""))
+    except ValueError:
+        return JsonResponse({"error": "province must be a province code"}, status=400)
+    choices = ward_choices_for(province)
+    if not choices:
+        return JsonResponse({"error": f"unknown province {province}"}, status=404)
+    response = JsonResponse({"wards": [{"code": c, "name": n} for c, n in choices]})
+    response["Cache-Control"] = "public, max-age=86400"
+    return response
+
+
+# --- the order page ---------------------------------------------------------------------
+
+
+class LinkInvalid(Exception):
+    pass
+
+
+def _order_for(request, number: str) -> Order:
+    """The order, if this visitor may see it: its account, staff, this session, or the link."""
+    if not re.fullmatch(ORDER_NUMBER_PATTERN, number):
+        raise Http404
+    order = (
+        Order.objects.select_related("user")
+        .prefetch_related("suborders__lines", "suborders__cooperative", "payments__refunds")
+        .filter(number=number)
+        .first()
+    )
+    token = request.GET.get("t") or request.POST.get("t")
+    allowed = order is not None and (
+        (request.user.is_authenticated and (order.user_id == request.user.pk))
+        or request.user.is_staff
+        or number in request.session.get(RECENT_ORDERS, [])
+        or (token and token_is_valid(order, token))
+    )
+    if not allowed:
+        raise LinkInvalid
+    if token and number not in request.session.get(RECENT_ORDERS, []):
+        request.session[RECENT_ORDERS] = [number, *request.session.get(RECENT_ORDERS, [])[:19]]
+    return order
+
+
+def _link_invalid(request):
+    return render(request, "orders/link_invalid.html", status=403)
+
+
+@never_cache
+@require_GET
+def order_detail(request, number):
+    try:
+        order = _order_for(request, number)
+    except LinkInvalid:
+        return _link_invalid(request)
+    context = {
+        "order": order,
+        "payment": order.payment,
+        "can_cancel": services.can_cancel(order),
+        "awaiting": order.status == Order.Status.AWAITING_PAYMENT,
+    }
+    if context["awaiting"] and order.payment_method == PaymentMethod.VIETQR:
+        transfer = vietqr.marketplace_transfer(amount=order.total, purpose=order.number)
+        context.update(transfer=transfer, transfer_svg=vietqr.svg(transfer.payload))
+    if context["awaiting"] and order.payment_method == PaymentMethod.CARD:
+        context.update(
+            stripe_js_url=settings.STRIPE_JS_URL,
+            stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
+        )
+    return render(request, "orders/order_detail.html", context)
+
+
+@never_cache
+@require_GET
+def order_status(request, number):
+    try:
+        order = _order_for(request, number)
+    except LinkInvalid:
+        return JsonResponse({"error": _("This order link is not valid.")}, status=403)
+    payment = order.payment
+    return JsonResponse(
+        {
+            "number": order.number,
+            "status": order.status,
+            "status_label": order.get_status_display(),
+            "paid": order.is_paid,
+            "payment_status": payment.status if payment else None,
+            "failure_message": payment.failure_message if payment else "",
+        }
+    )
+
+
+@never_cache
+@require_POST
+def order_cancel(request, number):
+    try:
+        order = _order_for(request, number)
+    except LinkInvalid:
+        return _link_invalid(request)
+    try:
+        services.cancel_order(
+            order, actor=request.user, reason=request.POST.get("reason", "")[:200]
+        )
+    except services.OrderActionError as exc:
+        messages.error(request, str(exc))
+    else:
+        messages.success(request, _("Your order is cancelled."))
+    return redirect(reverse("orders:detail", args=[order.number]))
+
+
+@never_cache
+@require_POST
+def order_pay_card(request, number):
+    """JSON: the browser's card token -> confirm the intent; the webhook marks it paid."""
+    try:
+        order = _order_for(request, number)
+    except LinkInvalid:
+        return JsonResponse({"error": _("This order link is not valid.")}, status=403)
+    if order.payment_method != PaymentMethod.CARD or order.status != Order.Status.AWAITING_PAYMENT:
+        return JsonResponse(
+            {"error": _("This order is not waiting for a card payment.")}, status=409
+        )
+    try:
+        token = json.loads(request.body or b"{}").get("token", "")
+    except (ValueError, AttributeError):
+        token = ""
+    if not isinstance(token, str) or not re.fullmatch(r"(tok|src|card)_[A-Za-z0-9]{6,64}", token):
+        return JsonResponse({"error": _("The card details did not come through; try again.")}, 400)
+    payment = order.payments.filter(method=PaymentMethod.CARD).last()
+    try:
+        result = stripe_gateway.pay_with_token(payment, token)
+    except stripe_gateway.CardError as exc:
+        return JsonResponse({"error": str(exc)}, status=402)
+    return JsonResponse(result)
+
+
+# --- webhooks ----------------------------------------------------------------------------
+
+
+def _record_event(provider: str, event_id: str, event_type: str, payload: dict) -> bool:
+    """False when this event was already recorded (a repeat delivery)."""
+    try:
+        with transaction.atomic():
+            WebhookEvent.objects.create(
+                provider=provider, event_id=event_id, event_type=event_type, payload=payload
+            )
+    except IntegrityError:
+        return False
+    return True
+
+
+@csrf_exempt
+@require_POST
+def stripe_webhook(request):
+    if not settings.STRIPE_WEBHOOK_SECRET:
+        return JsonResponse({"error": "card payments are not configured"}, status=404)
+    try:
+        event = stripe_gateway.construct_event(
+            request.body, request.headers.get("Stripe-Signature", "")
+        )
+    except Exception as exc:  # ValueError (bad JSON) or SignatureVerificationError
+        logger.warning("stripe webhook refused: %s", exc.__class__.__name__)
+        return JsonResponse({"error": "bad signature or payload"}, status=400)
+    event_type = event["type"]
+    handled = {"payment_intent.succeeded", "payment_intent.payment_failed"}
+    with transaction.atomic():
+        if not _record_event("stripe", event["id"], event_type, json.loads(request.body)):
+            return JsonResponse({"status": "duplicate"})
+        if event_type not in handled:
+            return JsonResponse({"status": "ignored"})
+        intent = event["data"]["object"]
+        payment = Payment.objects.filter(
+            method=PaymentMethod.CARD, provider_ref=intent["id"]
+        ).first()
+        if payment is None:
+            outcome = "unknown payment intent"
+        elif event_type == "payment_intent.succeeded":
+            if intent.get("amount") != payment.amount or intent.get("currency") != "vnd":
+                payment.order.flag(f"Stripe amount {intent.get('amount')} {intent.get('currency')}")
+                outcome = "amount mismatch: flagged"
+            else:
+                outcome = services.payment_succeeded(payment, reason=f"stripe {event['id']}")
+        else:
+            error = intent.get("last_payment_error") or {}
+            outcome = services.payment_failed(payment, message=error.get("message", ""))
+        WebhookEvent.objects.filter(provider="stripe", event_id=event["id"]).update(
+            outcome=outcome[:255]
+        )
+    return JsonResponse({"status": outcome})
+
+
+@csrf_exempt
+@require_POST
+def vietqr_notify(request):
+    """A bank's notification of an incoming transfer (see ``vietqr.verify_signature``).
+
+    JSON: ``transaction_id``, ``amount`` (đồng), ``description`` (the transfer text, where
+    the order number is), optionally ``order_code``. Answers 200 once recorded, whatever
+    the match (the bank must not resend), with the outcome; 400 for bad signature or body.
+    """
+    if not vietqr.verify_signature(
+        request.body, request.headers.get("X-Signature", ""), now=int(time.time())
+    ):
+        return JsonResponse({"error": "bad or expired signature"}, status=400)
+    try:
+        data = json.loads(request.body)
+        transaction_id = str(data["transaction_id"]).strip()
+        amount = data["amount"]
+        description = str(data.get("description", ""))
+    except (ValueError, KeyError, TypeError):
+        return JsonResponse(
+            {"error": "JSON with transaction_id, amount and description expected"}, status=400
+        )
+    if (
+        not transaction_id
+        or len(transaction_id) > 100
+        or isinstance(amount, bool)
+        or not isinstance(amount, int)
+        or amount <= 0
+    ):
+        return JsonResponse(
+            {"error": "transaction_id must be text and amount a positive integer"}, status=400
+        )
+    found = re.search(ORDER_NUMBER_PATTERN, f"{data.get('order_code', '')} {description}".upper())
+    number = found.group(0) if found else ""
+    with transaction.atomic():
+        if not _record_event("vietqr", transaction_id, "transfer", data):
+            return JsonResponse({"status": "duplicate"})
+        order = Order.objects.filter(number=number).first() if number else None
+        payment = order.payments.filter(method=PaymentMethod.VIETQR).last() if order else None
+        if payment is None:
+            outcome, message = "unmatched", "no VietQR order with this code: kept for staff"
+        elif amount != payment.amount:
+            order.flag(
+                _("Transfer %(ref)s brought %(got)s đồng, the order is %(want)s: check it.")
+                % {"ref": transaction_id, "got": amount, "want": payment.amount}
+            )
+            from marketplace.outbox import enqueue
+
+            enqueue("orders.tasks.send_staff_attention", order_id=order.pk)
+            outcome, message = "flagged", "amount does not match the order: flagged, not paid"
+        elif payment.status == Payment.Status.SUCCEEDED:
+            order.flag(
+                _("A second transfer %(ref)s for a paid order: refund it.")
+                % {"ref": transaction_id}
+            )
+            outcome, message = "flagged", "order already paid: flagged for a refund"
+        else:
+            outcome = services.payment_succeeded(
+                payment, provider_ref=transaction_id, reason=f"bank transfer {transaction_id}"
+            )
+            message = outcome
+        WebhookEvent.objects.filter(provider="vietqr", event_id=transaction_id).update(
+            outcome=f"{outcome}: {message}"[:255]
+        )
+    return JsonResponse({"status": outcome, "order": number or None, "message": message})
+
+
+# --- accounts ------------------------------------------------------------------------
+
+
+class LoginView(auth_views.LoginView):
+    template_name = "orders/account/login.html"
+    redirect_authenticated_user = True
+
+    def form_valid(self, form):
+        response = super().form_valid(form)
+        carts.set_count_cookie(response, carts.get_cart(self.request))
+        return response
+
+
+class SignupForm(UserCreationForm):
+    class Meta(UserCreationForm.Meta):
+        model = User
+        fields = ("username", "email")
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+def signup(request):
+    form = SignupForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        user = form.save()
+        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
+        response = redirect(request.POST.get("next") or reverse("orders:account"))
+        carts.set_count_cookie(response, carts.get_cart(request))
+        return response
+    return render(request, "orders/account/signup.html", {"form": form})
+
+
+@never_cache
+@login_required(login_url="orders:login")
+def account(request):
+    orders = request.user.orders.prefetch_related("suborders__cooperative")[:50]
+    return render(request, "orders/account/orders.html", {"orders": orders})
