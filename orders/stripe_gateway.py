@@ -41,9 +41,8 @@ def ensure_intent(payment: Payment):
             params={
                 "amount": payment.amount,
                 "currency": "vnd",
-                "description": f"OCOP Market {payment.order.number}",
+                # The order number travels as metadata (localstripe has no description field).
                 "metadata": {"order": payment.order.number, "payment_id": str(payment.pk)},
-                "receipt_email": payment.order.email,
             },
             options={"idempotency_key": f"ocop-payment-{payment.pk}"},
         )

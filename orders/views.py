@@ -337,22 +337,26 @@ def stripe_webhook(request):
     if not settings.STRIPE_WEBHOOK_SECRET:
         return JsonResponse({"error": "card payments are not configured"}, status=404)
     try:
-        event = stripe_gateway.construct_event(
-            request.body, request.headers.get("Stripe-Signature", "")
-        )
+        stripe_gateway.construct_event(request.body, request.headers.get("Stripe-Signature", ""))
     except Exception as exc:  # ValueError (bad JSON) or SignatureVerificationError
         logger.warning("stripe webhook refused: %s", exc.__class__.__name__)
         return JsonResponse({"error": "bad signature or payload"}, status=400)
-    event_type = event["type"]
+    # Verified: read it as plain JSON (the SDK's objects are not dicts).
+    payload = json.loads(request.body)
+    payload = payload if isinstance(payload, dict) else {}
+    event_id, event_type = str(payload.get("id", "")), str(payload.get("type", ""))
+    data = payload.get("data")
+    intent = data.get("object") if isinstance(data, dict) else None
+    if not event_id or not isinstance(intent, dict):
+        return JsonResponse({"error": "an event with an id and data.object expected"}, status=400)
     handled = {"payment_intent.succeeded", "payment_intent.payment_failed"}
     with transaction.atomic():
-        if not _record_event("stripe", event["id"], event_type, json.loads(request.body)):
+        if not _record_event("stripe", event_id, event_type, payload):
             return JsonResponse({"status": "duplicate"})
         if event_type not in handled:
             return JsonResponse({"status": "ignored"})
-        intent = event["data"]["object"]
         payment = Payment.objects.filter(
-            method=PaymentMethod.CARD, provider_ref=intent["id"]
+            method=PaymentMethod.CARD, provider_ref=str(intent.get("id", ""))
         ).first()
         if payment is None:
             outcome = "unknown payment intent"
@@ -361,11 +365,11 @@ def stripe_webhook(request):
                 payment.order.flag(f"Stripe amount {intent.get('amount')} {intent.get('currency')}")
                 outcome = "amount mismatch: flagged"
             else:
-                outcome = services.payment_succeeded(payment, reason=f"stripe {event['id']}")
+                outcome = services.payment_succeeded(payment, reason=f"stripe {event_id}")
         else:
             error = intent.get("last_payment_error") or {}
-            outcome = services.payment_failed(payment, message=error.get("message", ""))
-        WebhookEvent.objects.filter(provider="stripe", event_id=event["id"]).update(
+            outcome = services.payment_failed(payment, message=str(error.get("message", "")))
+        WebhookEvent.objects.filter(provider="stripe", event_id=event_id).update(
             outcome=outcome[:255]
         )
     return JsonResponse({"status": outcome})
