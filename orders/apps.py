@@ -15,4 +15,4 @@ class OrdersConfig(AppConfig):
             if request is not None and hasattr(request, "session"):
                 merge_guest_cart(request, user)
 
-        user_logged_in.connect(keep_guest_cart, dispatch_uid="orders.keep_guest_cart")
+        user_logged_in.connect(keep_guest_cart, weak=False, dispatch_uid="orders.keep_guest_cart")
