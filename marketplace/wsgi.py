@@ -1,7 +1,13 @@
 import os
 
-from django.core.wsgi import get_wsgi_application
+import django
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.dev")
 
-application = get_wsgi_application()
+# What django.core.wsgi.get_wsgi_application() does, with the handler that answers stamp
+# scans without the middleware stack (see traceability/handler.py).
+django.setup(set_prefix=False)
+
+from traceability.handler import StampScanHandler  # noqa: E402 - needs the apps loaded
+
+application = StampScanHandler()

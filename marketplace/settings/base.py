@@ -243,7 +243,7 @@ ORDER_SHIPPING = {
 ORDER_STAFF_EMAILS = env_list("ORDER_STAFF_EMAILS")
 CELERY_BEAT_SCHEDULE["expire-unpaid-orders"] = {
     "task": "orders.tasks.expire_unpaid_orders",
-    "schedule": 60.0,
+    "schedule": float(env("ORDER_EXPIRY_SWEEP_SECONDS", "60")),
 }
 CELERY_BEAT_SCHEDULE["drain-outbox"] = {
     "task": "marketplace.tasks.drain_outbox",

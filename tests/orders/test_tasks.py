@@ -1,0 +1,135 @@
+"""Side effects survive a broker outage (outbox), and a real Celery worker with beat on Redis
+expires unpaid reservations."""
+
+import datetime
+import os
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from django.core import mail
+from django.db import connection
+from django.utils import timezone
+
+from catalog.models import Stock
+from marketplace.celery import app
+from marketplace.models import OutboxMessage
+from marketplace.outbox import drain
+from orders import services
+from orders.models import Order
+
+from .conftest import line
+from .test_storefront import add, checkout_data
+
+ROOT = Path(__file__).resolve().parents[2]
+
+
+@pytest.fixture
+def broker_down():
+    """A broker nobody listens on (Redis port 1): publishing fails at once."""
+    app.conf.task_always_eager = False
+    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    yield
+    app.conf.task_always_eager = True
+    app.conf.broker_url = "memory://"
+    app.pool.force_close_all()
+
+
+@pytest.mark.django_db
+def test_checkout_succeeds_with_the_broker_down_and_mail_follows_later(
+    client, shop, broker_down, django_capture_on_commit_callbacks
+):
+    add(client, shop.tea_variant, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/checkout/", checkout_data())
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert Stock.objects.get(variant=shop.tea_variant).reserved == 1
+    waiting = OutboxMessage.objects.filter(sent_at__isnull=True)
+    assert set(waiting.values_list("task", flat=True)) == {
+        "orders.tasks.send_order_placed",
+        "orders.tasks.send_suborder_new",
+    }
+    assert all(m.attempts == 1 and m.last_error for m in waiting)
+    assert not mail.outbox
+    # The broker is back: the beat's drain sends what waited.
+    app.conf.task_always_eager = True
+    assert drain() == 2
+    assert not OutboxMessage.objects.filter(sent_at__isnull=True).exists()
+    assert any(order.number in m.subject for m in mail.outbox)
+
+
+@pytest.mark.django_db
+def test_drain_stops_while_the_broker_is_still_away(shop, customer, broker_down):
+    services.place_order(lines=[line(shop.tea_variant)], customer=customer, payment_method="cod")
+    assert drain() == 0
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 2
+
+
+@pytest.mark.skipif(not os.environ.get("REDIS_URL"), reason="needs REDIS_URL (CI sets it)")
+@pytest.mark.django_db(transaction=True, serialized_rollback=True)
+def test_a_real_worker_with_beat_expires_unpaid_reservations(shop, customer):
+    if connection.vendor != "postgresql":
+        pytest.skip("the worker shares the test database: PostgreSQL only")
+    order = services.place_order(
+        lines=[line(shop.tea_variant, 3)], customer=customer, payment_method="vietqr"
+    )
+    Order.objects.filter(pk=order.pk).update(
+        expires_at=timezone.now() - datetime.timedelta(seconds=1)
+    )
+    db = connection.settings_dict
+    redis = os.environ["REDIS_URL"].rsplit("/", 1)[0] + "/7"  # a database of its own
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "marketplace.settings.dev",
+        "DATABASE_URL": f"postgres://{db['USER']}@{db['HOST'] or '127.0.0.1'}:"
+        f"{db['PORT'] or 5432}/{db['NAME']}",
+        "REDIS_URL": redis,
+        "CELERY_TASK_ALWAYS_EAGER": "false",
+        "ORDER_EXPIRY_SWEEP_SECONDS": "1",
+        "TRACE_SCAN_FLUSH_SECONDS": "3600",
+    }
+    subprocess.run(
+        ["redis-cli", "-u", redis, "flushdb"], check=False, capture_output=True, timeout=10
+    )
+    worker = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "celery",
+            "-A",
+            "marketplace",
+            "worker",
+            "-B",
+            "--pool=solo",
+            "--loglevel=WARNING",
+            "--schedule",
+            f"/tmp/ocop-beat-{os.getpid()}",
+        ],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            if Order.objects.get(pk=order.pk).status == Order.Status.EXPIRED:
+                break
+            if worker.poll() is not None:
+                break
+            time.sleep(0.5)
+    finally:
+        worker.terminate()
+        try:
+            output = worker.communicate(timeout=20)[0].decode(errors="replace")
+        except subprocess.TimeoutExpired:
+            worker.kill()
+            output = ""
+    order.refresh_from_db()
+    assert order.status == Order.Status.EXPIRED, output[-3000:]
+    assert Stock.objects.get(variant=shop.tea_variant).reserved == 0
+    change = order.status_changes.get(subject="order", to_status="expired")
+    assert change.reason == "not paid in time"
