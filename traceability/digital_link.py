@@ -5,6 +5,7 @@ The signed message is the canonical path with decoded values (``canonical_path``
 browser verifier rebuilds the same string, so both sides agree without re-encoding rules.
 """
 
+import functools
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -154,14 +155,25 @@ def parse_stamp_uri(text: str) -> StampCode:
     )
 
 
+@functools.lru_cache(maxsize=512)
+def _batch_part(gtin: str, lot: str) -> tuple[str | None, str | None]:
+    """(GTIN-14, None) or (None, why the GTIN is invalid) for a link's GTIN and lot, which
+    every stamp of a batch shares: parsed once per process. A ParseError (a value GS1 does
+    not allow) is not cached: it is raised again next time."""
+    gtin_element = _element("01", gtin)
+    _element("10", lot)
+    if gtin_element.gtin_error or gtin_element.gtin is None:
+        return None, gtin_element.gtin_error
+    return gtin_element.gtin.as_gtin_14(), None
+
+
 def parse_stamp_path(gtin: str, lot: str, serial: str, signature: str = "") -> StampCode:
     """The resolver's URL parts (already decoded by Django) checked like a full URI."""
     try:
-        elements = [_element("01", gtin), _element("10", lot), _element("21", serial)]
+        gtin_14, gtin_error = _batch_part(gtin, lot)
+        _element("21", serial)
     except ParseError as exc:
         raise MalformedLink(_("Not a GS1 Digital Link: %(reason)s") % {"reason": exc}) from None
-    if elements[0].gtin_error or elements[0].gtin is None:
-        raise MalformedLink(_("Invalid GTIN: %(reason)s") % {"reason": elements[0].gtin_error})
-    return StampCode(
-        gtin=elements[0].gtin.as_gtin_14(), lot=lot, serial=serial, signature=signature
-    )
+    if gtin_14 is None:
+        raise MalformedLink(_("Invalid GTIN: %(reason)s") % {"reason": gtin_error})
+    return StampCode(gtin=gtin_14, lot=lot, serial=serial, signature=signature)

@@ -54,7 +54,7 @@ def negotiated_language(view):
 
 
 def _wants_json(request) -> bool:
-    accept = request.headers.get("Accept", "")
+    accept = request.META.get("HTTP_ACCEPT", "")
     return "application/json" in accept and "text/html" not in accept.split(",")[0]
 
 
@@ -165,7 +165,7 @@ def _log_scan(request, verdict: Verdict, at, location: dict) -> None:
             "province": location["province"],
             "lat": location["lat"],
             "lon": location["lon"],
-            "ua": request.headers.get("User-Agent", "")[:200],
+            "ua": request.META.get("HTTP_USER_AGENT", "")[:200],
             "inspector": inspector,
         }
     )
