@@ -9,6 +9,16 @@ from ..factories import add_product
 
 
 @pytest.fixture(autouse=True)
+def _no_cached_batches():
+    """Each process keeps batch payloads beside the shared cache (cleared for every test)."""
+    from traceability.verification import forget_cached_batches
+
+    forget_cached_batches()
+    yield
+    forget_cached_batches()
+
+
+@pytest.fixture(autouse=True)
 def _empty_scan_buffer():
     """The dev buffer is a process-wide list: no test sees another's scans."""
     from traceability import scans

@@ -339,3 +339,74 @@ def test_a_failed_flush_keeps_the_scans_for_the_next_one(client, stamp, settings
     monkeypatch.setattr(scans, "_write", real_write)
     assert scans.flush() == 3
     assert Scan.objects.count() == 3 and scans.pending() == 0
+
+
+def test_the_stamp_lookup_reads_what_the_orm_reads(stamp):
+    from traceability.digital_link import parse_stamp_uri
+    from traceability.models import Stamp
+    from traceability.verification import BATCH_FIELDS, STAMP_FIELDS, find_stamp
+
+    scans.write([{"stamp": stamp.pk, "verdict": "genuine", "at": "2026-11-20T08:00:00+07:00"}])
+    found = find_stamp(parse_stamp_uri(stamp.uri))
+    orm = Stamp.objects.select_related("batch").get(pk=stamp.pk)
+    for name in STAMP_FIELDS:
+        assert repr(getattr(found, name)) == repr(getattr(orm, name)), name
+    for name in BATCH_FIELDS:
+        assert repr(getattr(found.batch, name)) == repr(getattr(orm.batch, name)), name
+    assert found.first_scanned_at.tzinfo is not None
+    assert found == orm and found.batch == orm.batch and not found._state.adding
+    assert found.flagged is False
+
+
+def test_a_connection_dropped_since_the_last_scan_is_replaced_once(monkeypatch):
+    from django.db import OperationalError, ProgrammingError
+
+    from traceability import verification
+
+    class Connection:  # outside a transaction, connected since an earlier request
+        alias, connection, in_atomic_block, closed = "default", object(), False, 0
+
+        def close(self):
+            self.closed += 1
+
+    attempts = []
+
+    def fetch(connection, params):
+        attempts.append(params)
+        if len(attempts) == 1:
+            raise OperationalError("server closed the connection unexpectedly")
+        return ("row",)
+
+    monkeypatch.setattr(verification, "_fetch_prepared", fetch)
+    connection = Connection()
+    assert verification._fetch_stamp_row(connection, ["p"]) == ("row",)
+    assert connection.closed == 1 and len(attempts) == 2
+    # Inside a transaction the error stands (a new connection would not be in it).
+    attempts.clear()
+    connection.in_atomic_block = True
+    with pytest.raises(OperationalError):
+        verification._fetch_stamp_row(connection, ["p"])
+    # An error in the query itself is not a connection problem.
+    connection.in_atomic_block = False
+
+    def broken(connection, params):
+        raise ProgrammingError("column does not exist")
+
+    monkeypatch.setattr(verification, "_fetch_prepared", broken)
+    with pytest.raises(ProgrammingError):
+        verification._fetch_stamp_row(connection, ["p"])
+    assert connection.closed == 1
+
+
+def test_a_broken_redis_connection_does_not_lose_the_scan(client, stamp, settings):
+    if scans._redis() is None:
+        pytest.skip("the scan buffer is Redis only with REDIS_URL")
+    settings.TRACE_SCAN_FLUSH_SIZE = 1000
+    client.get(path_of(stamp), **JSON)
+    held = scans._pushing.held[2]
+    held._sock.close()  # Redis restarted, or the connection timed out
+    assert client.get(path_of(stamp), **JSON).status_code == 200
+    assert scans._pushing.held is None  # given up: the pool's way took the scan
+    assert scans.pending() == 2
+    client.get(path_of(stamp), **JSON)
+    assert scans._pushing.held[2] is not held and scans.pending() == 3
