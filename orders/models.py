@@ -14,6 +14,7 @@ from django.conf import settings
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from marketplace.locations import UnknownLocation, get_province, get_ward
 from marketplace.models import Cooperative, phone_validator
@@ -125,8 +126,8 @@ class Order(models.Model):
     updated_at = models.DateTimeField(auto_now=True)
 
     class Meta:
-        verbose_name = _("order")
-        verbose_name_plural = _("orders")
+        verbose_name = pgettext_lazy("shop", "order")
+        verbose_name_plural = pgettext_lazy("shop", "orders")
         ordering = ["-created_at"]
         constraints = [
             models.CheckConstraint(
@@ -326,7 +327,7 @@ class StatusChange(models.Model):
     """Audit of every move of an order, a sub-order or a payment."""
 
     class Subject(models.TextChoices):
-        ORDER = "order", _("order")
+        ORDER = "order", pgettext_lazy("shop", "order")
         SUBORDER = "suborder", _("sub-order")
         PAYMENT = "payment", _("payment")
 

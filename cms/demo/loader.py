@@ -21,6 +21,7 @@ from catalog.text import fold
 from marketplace.models import Cooperative, Membership
 from marketplace.roles import INSPECTORS_GROUP, OPERATORS_GROUP, ensure_role_groups
 from marketplace.services import membership_add
+from orders.models import Order
 from traceability.models import Batch, Scan, Stamp, TraceEvent
 
 from ..models import (
@@ -208,6 +209,10 @@ class DemoLoader:
                     "email": data.get("email", ""),
                     "founded_year": data.get("founded_year"),
                     "status": Cooperative.Status.APPROVED,
+                    # Demo only: a made-up Agribank (BIN 970405) account for the stall VietQR.
+                    "bank_bin": "970405",
+                    "bank_account_number": "8" + data["registration_number"][:10],
+                    "bank_account_name": fold(data["name"]).upper(),
                 },
             )
             coop.full_clean()
@@ -400,6 +405,9 @@ class DemoLoader:
         from .trace import load_traceability_demo
 
         load_traceability_demo(log=self.log)
+        from .orders import load_orders_demo
+
+        load_orders_demo(log=self.log)
         return counts()
 
 
@@ -419,4 +427,5 @@ def counts() -> dict[str, int]:
         "trace_events": TraceEvent.objects.count(),
         "stamps": Stamp.objects.count(),
         "scans": Scan.objects.count(),
+        "orders": Order.objects.count(),
     }

@@ -26,15 +26,22 @@ from .test_storefront import add, checkout_data
 ROOT = Path(__file__).resolve().parents[2]
 
 
+def _use_broker(url: str, *, eager: bool) -> None:
+    """Point the Celery app at another broker, dropping connections pooled for the last one."""
+    if app._pool is not None:
+        app._pool.force_close_all()
+    app._pool = None
+    app.amqp._producer_pool = None
+    app.conf.broker_url = url
+    app.conf.task_always_eager = eager
+
+
 @pytest.fixture
 def broker_down():
     """A broker nobody listens on (Redis port 1): publishing fails at once."""
-    app.conf.task_always_eager = False
-    app.conf.broker_url = "redis://127.0.0.1:1/0"
+    _use_broker("redis://127.0.0.1:1/0", eager=False)
     yield
-    app.conf.task_always_eager = True
-    app.conf.broker_url = "memory://"
-    app.pool.force_close_all()
+    _use_broker("memory://", eager=True)
 
 
 @pytest.mark.django_db
