@@ -55,7 +55,10 @@ def order_cancelled(order_id: int) -> None:
 
 
 def _cooperative_addresses(suborder: SubOrder) -> list[str]:
-    coop = suborder.cooperative
+    return _addresses_of(suborder.cooperative)
+
+
+def _addresses_of(coop) -> list[str]:
     members = coop.memberships.select_related("user").exclude(user__email="")
     return sorted({coop.email, *(m.user.email for m in members)} - {""})
 
@@ -106,5 +109,18 @@ def staff_attention(order_id: int) -> None:
         "staff_attention",
         {"order": order, "admin_url": admin_url},
         settings.ORDER_STAFF_EMAILS,
+        settings.LANGUAGE_CODE,
+    )
+
+
+def low_stock(variant_id: int) -> None:
+    from catalog.models import ProductVariant
+
+    variant = ProductVariant.objects.select_related("page__cooperative", "stock").get(pk=variant_id)
+    stock_url = _absolute(reverse("wagtailsnippets_catalog_stock:edit", args=[variant.pk]))
+    _send(
+        "low_stock",
+        {"variant": variant, "available": variant.available_quantity, "stock_url": stock_url},
+        _addresses_of(variant.page.cooperative),
         settings.LANGUAGE_CODE,
     )

@@ -252,10 +252,27 @@ def place_order(
         payment = Payment.objects.create(order=order, method=payment_method, amount=order.total)
         record_created(payment, actor=user, reason="checkout")
         enqueue("orders.tasks.send_order_placed", order_id=order.pk)
+        _notice_low_stock(
+            [line.variant_id for line in lines if line.variant_id not in preorder], variants
+        )
         if not prepaid:
             for suborder in suborders:
                 enqueue("orders.tasks.send_suborder_new", suborder_id=suborder.pk)
     return order
+
+
+def _notice_low_stock(variant_ids: list[int], variants: dict) -> None:
+    """Tell the cooperative when this checkout left a variant with only a few units.
+
+    ``variants`` were read (with their stock) before the reservations; a notice goes out
+    only when this checkout crossed the threshold, not on every later sale.
+    """
+    from catalog.models import LOW_STOCK_THRESHOLD, Stock
+
+    for stock in Stock.objects.filter(variant_id__in=variant_ids):
+        before = variants[stock.variant_id].stock.available
+        if stock.available <= LOW_STOCK_THRESHOLD < before:
+            enqueue("orders.tasks.send_low_stock", variant_id=stock.variant_id)
 
 
 def card_payments_enabled() -> bool:

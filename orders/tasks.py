@@ -47,6 +47,11 @@ def send_suborder_cancelled(suborder_id: int) -> None:
 
 
 @shared_task
+def send_low_stock(variant_id: int) -> None:
+    emails.low_stock(variant_id)
+
+
+@shared_task
 def send_staff_attention(order_id: int) -> None:
     emails.staff_attention(order_id)
 

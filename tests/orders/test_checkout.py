@@ -14,6 +14,15 @@ from .conftest import line
 pytestmark = pytest.mark.django_db
 
 
+@pytest.fixture(autouse=True)
+def _english():
+    """The service's messages, read in English here (the storefront tests read Vietnamese)."""
+    from django.utils import translation
+
+    with translation.override("en"):
+        yield
+
+
 def stock_of(variant):
     return Stock.objects.get(variant=variant)
 
@@ -194,3 +203,25 @@ def test_english_shopper_gets_english_email(shop, customer, django_capture_on_co
     [message] = mail.outbox
     assert message.subject.startswith("Order DH")
     assert "Thank you" in message.body
+
+
+def test_low_stock_notice_once_when_a_checkout_crosses_the_threshold(
+    shop, customer, django_capture_on_commit_callbacks
+):
+    shop.tea_coop.email = "labang@example.vn"
+    shop.tea_coop.save()
+    Stock.objects.filter(variant=shop.tea_variant).update(on_hand=8)
+    with django_capture_on_commit_callbacks(execute=True):
+        services.place_order(
+            lines=[line(shop.tea_variant, 2)], customer=customer, payment_method="vietqr"
+        )  # 6 left: above the threshold (5)
+        services.place_order(
+            lines=[line(shop.tea_variant, 2)], customer=customer, payment_method="vietqr"
+        )  # 4 left: crossed
+        services.place_order(
+            lines=[line(shop.tea_variant, 1)], customer=customer, payment_method="vietqr"
+        )  # 3 left: already below, no second notice
+    notices = [m for m in mail.outbox if "labang@example.vn" in m.to]
+    assert len(notices) == 1  # sent after the commits: it tells the count at sending time
+    assert "Chè búp La Bằng" in notices[0].subject and "3" in notices[0].subject
+    assert shop.tea_variant.sku in notices[0].body
