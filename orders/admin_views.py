@@ -139,9 +139,7 @@ def _render_order(request, order, *, transfer_form=None, refund_form=None, statu
         and payment is not None
         and payment.status != payment.Status.SUCCEEDED
         and payment.status != payment.Status.REFUNDED,
-        "can_record_refund": payment is not None
-        and payment.method != PaymentMethod.CARD
-        and payment.status == payment.Status.SUCCEEDED,
+        "can_refund": payment is not None and payment.status == payment.Status.SUCCEEDED,
         "can_cancel": services.can_cancel(order),
         "transfer_form": transfer_form or ConfirmTransferForm(),
         "refund_form": refund_form or RefundForm(),
@@ -167,7 +165,7 @@ def order_action(request, pk: int, action: str):
             form = RefundForm(request.POST)
             if not form.is_valid():
                 return _render_order(request, order, refund_form=form, status=400)
-            services.record_refund(order.payment, actor=request.user, **form.cleaned_data)
+            services.refund(order.payment, actor=request.user, **form.cleaned_data)
         elif action == "cancel":
             services.cancel_order(order, actor=request.user, reason=_("Cancelled by staff"))
         elif action == "resolve":

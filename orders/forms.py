@@ -118,7 +118,8 @@ class RefundForm(forms.Form):
     reference = forms.CharField(
         label=_("Reference"),
         max_length=120,
-        help_text=_("Bank transfer reference or receipt number."),
+        required=False,
+        help_text=_("Bank transfer reference or receipt number (card refunds: leave empty)."),
     )
     reason = forms.CharField(label=_("Reason"), max_length=255)
 

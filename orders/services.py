@@ -581,11 +581,25 @@ def _complete_if_done(order_id: int, *, actor) -> None:
 # --- refunds -----------------------------------------------------------------
 
 
-def record_refund(payment: Payment, *, amount: int, actor, reference: str, reason: str) -> Refund:
-    """A refund staff made outside Stripe (bank transfer back, cash)."""
-    if payment.method == PaymentMethod.CARD:
-        raise OrderActionError(_("Card payments are refunded through Stripe."))
-    return _add_refund(payment, amount=amount, actor=actor, reference=reference, reason=reason)
+def refund(payment: Payment, *, amount: int, actor, reason: str, reference: str = "") -> Refund:
+    """Staff refund: a card payment through the Stripe API (now, so staff see the outcome);
+    a transfer or cash refund staff already made, recorded with its reference."""
+    if payment.method != PaymentMethod.CARD:
+        if not reference.strip():
+            raise OrderActionError(_("Give the reference of the transfer or receipt."))
+        return _add_refund(payment, amount=amount, actor=actor, reference=reference, reason=reason)
+    from . import stripe_gateway
+
+    left = payment.amount - payment.refunded_amount
+    if payment.status != PayStatus.SUCCEEDED or not 0 < amount <= left:
+        # The same checks _add_refund makes, before money moves at Stripe.
+        return _add_refund(payment, amount=amount, actor=actor, reference="", reason=reason)
+    try:
+        refund_id = stripe_gateway.refund(payment, amount)
+    except Exception as exc:
+        logger.warning("stripe refund of payment %s failed: %s", payment.pk, exc)
+        raise OrderActionError(_("Stripe did not take the refund; try again later.")) from None
+    return _add_refund(payment, amount=amount, actor=actor, reference=refund_id, reason=reason)
 
 
 def _add_refund(payment: Payment, *, amount: int, actor, reference: str, reason: str) -> Refund:

@@ -36,6 +36,30 @@ MAX_PURPOSE = 25  # characters of field 62-08 that every bank app keeps
 PURPOSE_CHARS = re.compile(r"[^A-Za-z0-9 ]+")
 
 
+# NAPAS bank identification numbers of the banks most shoppers use, to name the bank beside
+# its BIN on the order page (the QR itself carries only the BIN).
+BANKS = {
+    "970436": "Vietcombank",
+    "970415": "VietinBank",
+    "970418": "BIDV",
+    "970405": "Agribank",
+    "970407": "Techcombank",
+    "970422": "MB Bank",
+    "970416": "ACB",
+    "970432": "VPBank",
+    "970423": "TPBank",
+    "970403": "Sacombank",
+    "970441": "VIB",
+    "970443": "SHB",
+    "970437": "HDBank",
+    "970448": "OCB",
+    "970426": "MSB",
+    "970431": "Eximbank",
+    "970440": "SeABank",
+    "970454": "BVBank",
+}
+
+
 class VietQRError(ValueError):
     pass
 
@@ -92,6 +116,11 @@ class TransferDetails:
     amount: int | None
     purpose: str
     payload: str
+
+    @property
+    def bank_label(self) -> str:
+        name = BANKS.get(self.bank_bin)
+        return f"{name} (BIN {self.bank_bin})" if name else f"BIN {self.bank_bin}"
 
 
 def marketplace_transfer(*, amount: int, purpose: str) -> TransferDetails:

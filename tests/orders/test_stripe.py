@@ -286,3 +286,31 @@ def test_late_payment_after_expiry(
     assert late.status == Order.Status.EXPIRED and late.needs_attention
     assert Refund.objects.get(payment__order=late).reference.startswith("re_")
     assert Stock.objects.get(variant=shop.tea_variant).available == 0
+
+
+@pytest.mark.django_db
+def test_operator_refunds_part_of_a_card_payment_through_stripe(
+    admin_client, client, card_order, localstripe
+):
+    from django.urls import reverse
+
+    payment = card_order.payments.get()
+    stripe_gateway.pay_with_token(payment, card_token(localstripe))
+    card_order.refresh_from_db()
+    post_event(client, event("evt_r", "payment_intent.succeeded", intent_of(card_order)))
+    url = reverse("wagtailsnippets_orders_order:action", args=[card_order.pk, "refund"])
+    admin_client.post(url, {"amount": 50_000, "reason": "một gói bị rách"})
+    first = Refund.objects.get(payment=payment)
+    assert first.reference.startswith("re_") and first.amount == 50_000
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.SUCCEEDED
+    too_much = admin_client.post(url, {"amount": card_order.total, "reason": "x"}, follow=True)
+    assert Refund.objects.filter(payment=payment).count() == 1
+    assert "Số tiền hoàn phải từ 1 đến" in " ".join(str(m) for m in too_much.context["messages"])
+    admin_client.post(url, {"amount": card_order.total - 50_000, "reason": "hủy phần còn lại"})
+    assert Payment.objects.get(pk=payment.pk).status == Payment.Status.REFUNDED
+    stripe_client = stripe.StripeClient("sk_test_ocop", base_addresses={"api": localstripe})
+    refunded = sum(
+        stripe_client.v1.refunds.retrieve(r.reference).amount
+        for r in Refund.objects.filter(payment=payment)
+    )
+    assert refunded == card_order.total
