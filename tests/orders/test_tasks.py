@@ -27,9 +27,8 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _use_broker(url: str, *, eager: bool) -> None:
-    """Point the Celery app at another broker, dropping connections pooled for the last one."""
-    if app._pool is not None:
-        app._pool.force_close_all()
+    """Point the Celery app at another broker: forget (without closing: other code may still
+    hold them) the connection and producer pools made for the last one."""
     app._pool = None
     app.amqp._producer_pool = None
     app.conf.broker_url = url
