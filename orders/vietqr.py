@@ -123,20 +123,27 @@ class TransferDetails:
         return f"{name} (BIN {self.bank_bin})" if name else f"BIN {self.bank_bin}"
 
 
+def transfer(
+    *, bank_bin: str, account: str, account_name: str, amount: int | None, purpose: str
+) -> TransferDetails:
+    return TransferDetails(
+        bank_bin=bank_bin,
+        account=account,
+        account_name=account_name,
+        amount=amount,
+        purpose=clean_purpose(purpose),
+        payload=payload(bank_bin=bank_bin, account=account, amount=amount, purpose=purpose),
+    )
+
+
 def marketplace_transfer(*, amount: int, purpose: str) -> TransferDetails:
     """The marketplace's own account: checkout transfers for one order."""
-    return TransferDetails(
+    return transfer(
         bank_bin=settings.VIETQR_BANK_BIN,
         account=settings.VIETQR_ACCOUNT_NUMBER,
         account_name=settings.VIETQR_ACCOUNT_NAME,
         amount=amount,
-        purpose=clean_purpose(purpose),
-        payload=payload(
-            bank_bin=settings.VIETQR_BANK_BIN,
-            account=settings.VIETQR_ACCOUNT_NUMBER,
-            amount=amount,
-            purpose=purpose,
-        ),
+        purpose=purpose,
     )
 
 
@@ -144,18 +151,12 @@ def cooperative_transfer(cooperative, *, amount: int | None = None, purpose: str
     """A cooperative's own account: the static QR of its market stall (amount optional)."""
     if not (cooperative.bank_bin and cooperative.bank_account_number):
         raise VietQRError(f"{cooperative.name} has no bank account on file.")
-    return TransferDetails(
+    return transfer(
         bank_bin=cooperative.bank_bin,
         account=cooperative.bank_account_number,
         account_name=cooperative.bank_account_name,
         amount=amount,
-        purpose=clean_purpose(purpose),
-        payload=payload(
-            bank_bin=cooperative.bank_bin,
-            account=cooperative.bank_account_number,
-            amount=amount,
-            purpose=purpose,
-        ),
+        purpose=purpose,
     )
 
 

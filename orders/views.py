@@ -1,6 +1,7 @@
 """Shopper views: cart, checkout, the order page (pay, track, cancel), sign-in; and the
 payment webhooks (Stripe, bank notifications for VietQR)."""
 
+import functools
 import json
 import logging
 import re
@@ -224,17 +225,29 @@ def _order_for(request, number: str) -> Order:
     return order
 
 
-def _link_invalid(request):
-    return render(request, "orders/link_invalid.html", status=403)
+def with_order(*, json: bool = False):
+    """Resolve ``number`` to an order this visitor may see, or answer 403 (page or JSON)."""
+
+    def decorator(view):
+        @functools.wraps(view)
+        def wrapper(request, number):
+            try:
+                order = _order_for(request, number)
+            except LinkInvalid:
+                if json:
+                    return JsonResponse({"error": _("This order link is not valid.")}, status=403)
+                return render(request, "orders/link_invalid.html", status=403)
+            return view(request, order)
+
+        return wrapper
+
+    return decorator
 
 
 @never_cache
 @require_GET
-def order_detail(request, number):
-    try:
-        order = _order_for(request, number)
-    except LinkInvalid:
-        return _link_invalid(request)
+@with_order(json=False)
+def order_detail(request, order):
     context = {
         "order": order,
         "payment": order.payment,
@@ -254,11 +267,8 @@ def order_detail(request, number):
 
 @never_cache
 @require_GET
-def order_status(request, number):
-    try:
-        order = _order_for(request, number)
-    except LinkInvalid:
-        return JsonResponse({"error": _("This order link is not valid.")}, status=403)
+@with_order(json=True)
+def order_status(request, order):
     payment = order.payment
     return JsonResponse(
         {
@@ -274,11 +284,8 @@ def order_status(request, number):
 
 @never_cache
 @require_POST
-def order_cancel(request, number):
-    try:
-        order = _order_for(request, number)
-    except LinkInvalid:
-        return _link_invalid(request)
+@with_order(json=False)
+def order_cancel(request, order):
     try:
         services.cancel_order(
             order, actor=request.user, reason=request.POST.get("reason", "")[:200]
@@ -292,12 +299,9 @@ def order_cancel(request, number):
 
 @never_cache
 @require_POST
-def order_pay_card(request, number):
+@with_order(json=True)
+def order_pay_card(request, order):
     """JSON: the browser's card token -> confirm the intent; the webhook marks it paid."""
-    try:
-        order = _order_for(request, number)
-    except LinkInvalid:
-        return JsonResponse({"error": _("This order link is not valid.")}, status=403)
     if order.payment_method != PaymentMethod.CARD or order.status != Order.Status.AWAITING_PAYMENT:
         return JsonResponse(
             {"error": _("This order is not waiting for a card payment.")}, status=409
