@@ -139,3 +139,27 @@ def test_a_real_worker_with_beat_expires_unpaid_reservations(shop, customer):
     assert Stock.objects.get(variant=shop.tea_variant).reserved == 0
     change = order.status_changes.get(subject="order", to_status="expired")
     assert change.reason == "not paid in time"
+
+
+@pytest.mark.django_db
+def test_checkout_with_redis_down_for_cache_and_broker(
+    client, shop, settings, broker_down, django_capture_on_commit_callbacks
+):
+    """Redis unreachable (cache and Celery broker): the shopper still buys; mail waits."""
+    settings.CACHES = {
+        "default": {
+            "BACKEND": "django_redis.cache.RedisCache",
+            "LOCATION": "redis://127.0.0.1:1/0",
+            "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 1, "IGNORE_EXCEPTIONS": True},
+        }
+    }
+    assert client.get(shop.tea.url).status_code == 200
+    add(client, shop.tea_variant, 1)
+    assert client.get("/cart/").status_code == 200
+    with django_capture_on_commit_callbacks(execute=True):
+        response = client.post("/checkout/", checkout_data())
+    assert response.status_code == 302
+    order = Order.objects.get()
+    assert client.get(response["Location"]).status_code == 200
+    assert OutboxMessage.objects.filter(sent_at__isnull=True).count() == 2
+    assert order.status == Order.Status.PROCESSING
