@@ -6,6 +6,7 @@ browser verifier rebuilds the same string, so both sides agree without re-encodi
 """
 
 import functools
+import re
 from dataclasses import dataclass
 from urllib.parse import urlsplit
 
@@ -167,11 +168,29 @@ def _batch_part(gtin: str, lot: str) -> tuple[str | None, str | None]:
     return gtin_element.gtin.as_gtin_14(), None
 
 
+@functools.cache
+def _serial_pattern() -> re.Pattern:
+    """What ``_element("21", …)`` matches: biip's own pattern for AI (21), as biip applies it
+    (no anchor at the end, the value cut at a GS1 separator, then compared whole)."""
+    from biip.gs1_application_identifiers import GS1ApplicationIdentifier
+
+    return re.compile(GS1ApplicationIdentifier.extract("21").pattern.removesuffix("$"))
+
+
+def _check_serial(serial: str) -> None:
+    """``_element("21", serial)`` without building the element (every scan has a new serial);
+    a serial biip refuses is handed to biip, for its own ParseError."""
+    match = _serial_pattern().match("21" + serial)
+    if match is None or "".join(g for g in match.groups() if g is not None) != serial:
+        _element("21", serial)
+        raise ParseError(f"(21) {serial!r}")  # not reached: biip refused it above
+
+
 def parse_stamp_path(gtin: str, lot: str, serial: str, signature: str = "") -> StampCode:
     """The resolver's URL parts (already decoded by Django) checked like a full URI."""
     try:
         gtin_14, gtin_error = _batch_part(gtin, lot)
-        _element("21", serial)
+        _check_serial(serial)
     except ParseError as exc:
         raise MalformedLink(_("Not a GS1 Digital Link: %(reason)s") % {"reason": exc}) from None
     if gtin_14 is None:

@@ -9,8 +9,9 @@ done here, by the same middleware objects:
   the referrer and cross-origin opener policies;
 - CommonMiddleware: the host check and banned user agents (the usual way answers those), the
   ``www.`` redirect, Content-Length;
-- LocaleMiddleware's response part (the views choose the language themselves: stamp links
-  carry no language prefix);
+- LocaleMiddleware's response part, which the views make needless (they choose the language
+  themselves, stamp links carrying no language prefix, and say so in Content-Language and
+  Vary), but for an error page;
 - XFrameOptionsMiddleware;
 - Wagtail's RedirectMiddleware, for a 404 (a forged stamp) an editor may have redirected.
 
@@ -128,5 +129,6 @@ class StampScanHandler(WSGIHandler):
         response = self.redirects.process_response(request, response)
         response = self.xframe.process_response(request, response)
         response = self.common.process_response(request, response)
-        response = self.locale.process_response(request, response)
+        if "Content-Language" not in response:  # the views set it, and Vary: Accept-Language
+            response = self.locale.process_response(request, response)
         return self.security.process_response(request, response)

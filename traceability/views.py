@@ -9,7 +9,8 @@ from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.http import HttpResponse, JsonResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import get_object_or_404
+from django.template.loader import render_to_string
 from django.utils import timezone, translation
 from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
@@ -101,10 +102,22 @@ def verdict_json(verdict: Verdict, *, at) -> dict:
 
 
 @require_GET
-@cache_control(no_cache=True, private=True)
-@negotiated_language
 def resolve(request, gtin: str, lot: str, serial: str):
-    """``/01/{gtin}/10/{lot}/21/{serial}?s=``: HTML for people, JSON for ``Accept: json``."""
+    """``/01/{gtin}/10/{lot}/21/{serial}?s=``: HTML for people, JSON for ``Accept: json``.
+
+    In the reader's language (see ``negotiated_language``), never cached by shared caches.
+    The hottest view of the site: its headers are set here, not by decorators.
+    """
+    language = translation.get_language_from_request(request, check_path=False)
+    with translation.override(language):
+        response = _resolve(request, gtin, lot, serial)
+    response["Content-Language"] = language
+    response["Vary"] = "Accept, Accept-Language, Cookie"
+    response["Cache-Control"] = "no-cache, private"
+    return response
+
+
+def _resolve(request, gtin: str, lot: str, serial: str) -> HttpResponse:
     signature = signature_from_query(request.META.get("QUERY_STRING", ""))
     at = timezone.now()
     verdict = _verify_and_log(
@@ -112,13 +125,12 @@ def resolve(request, gtin: str, lot: str, serial: str):
     )
     data = verdict_json(verdict, at=at)
     if _wants_json(request):
-        response = JsonResponse(
+        return JsonResponse(
             data, status=verdict.http_status, json_dumps_params={"ensure_ascii": False}
         )
-        patch_vary_headers(response, ["Accept"])
-        return response
-    response = render(
-        request,
+    # The page reads nothing of the request (no context processors: it is the same page for
+    # whoever scans, and they cost more than the rest of it).
+    html = render_to_string(
         "traceability/resolver.html",
         {
             "result": data,
@@ -126,10 +138,8 @@ def resolve(request, gtin: str, lot: str, serial: str):
             "first_scan": (verdict.stamp.first_scanned_at or at) if verdict.stamp else None,
             "batch": verdict.stamp.batch if verdict.stamp else None,
         },
-        status=verdict.http_status,
     )
-    patch_vary_headers(response, ["Accept"])
-    return response
+    return HttpResponse(html, status=verdict.http_status)
 
 
 def _verify_and_log(request, parse, at) -> Verdict:
