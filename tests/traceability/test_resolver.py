@@ -410,3 +410,22 @@ def test_a_broken_redis_connection_does_not_lose_the_scan(client, stamp, setting
     assert scans.pending() == 2
     client.get(path_of(stamp), **JSON)
     assert scans._pushing.held[2] is not held and scans.pending() == 3
+
+
+@pytest.mark.parametrize(
+    "serial",
+    ["OG5JTM7LTDCXWCGX", "A" * 20, "A" * 21, "", "AB\x1dCD", "AB CD", "ẢB", "a/b", "%\"'&", "#"],
+)
+def test_serials_are_checked_as_biip_checks_them(serial):
+    from biip import ParseError
+
+    from traceability.digital_link import _check_serial, _element
+
+    def outcome(check):
+        try:
+            check("21", serial) if check is _element else check(serial)
+        except ParseError as exc:
+            return str(exc)
+        return None
+
+    assert outcome(_check_serial) == outcome(_element)

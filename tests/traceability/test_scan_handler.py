@@ -99,6 +99,19 @@ def test_a_phone_gets_what_the_whole_stack_gives(handler, stamp, extra):
     assert short[0] == "200 OK"
 
 
+def test_the_short_way_answers_in_the_phones_language(handler, stamp):
+    import json
+
+    english = call(handler, path_of(stamp), HTTP_ACCEPT_LANGUAGE="en-GB,en;q=0.9", **JSON)
+    assert json.loads(english[2])["reasons"] == ["Genuine stamp issued by OCOP Market."]
+    assert dict(english[1])["Content-Language"] == "en"
+    cookie = call(handler, path_of(stamp), HTTP_COOKIE=f"{settings.LANGUAGE_COOKIE_NAME}=en")
+    assert b"GENUINE" in cookie[2] and dict(cookie[1])["Content-Language"] == "en"
+    vietnamese = call(handler, path_of(stamp))
+    assert "TEM THẬT" in vietnamese[2].decode() and dict(vietnamese[1])["Content-Language"] == "vi"
+    assert handler.long_way == 0
+
+
 def test_forged_and_invalid_codes_answer_as_before(handler, stamp):
     for path in [*_tampered(stamp).values(), "/01/0893ABC/10/LB2603A/21/ABC"]:
         for extra in (JSON, {}):
