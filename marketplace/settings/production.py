@@ -1,9 +1,11 @@
 """Production: every secret must come from the environment, or the process refuses to start."""
 
+from pathlib import Path
+
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import TRACE_RETIRED_PUBLIC_KEYS, env, env_bool, env_list
+from .base import TRACE_PRINT_FILES_ROOT, TRACE_RETIRED_PUBLIC_KEYS, env, env_bool, env_list
 
 
 def required(name: str) -> str:
@@ -59,10 +61,73 @@ def _check_trace_keys() -> None:
 
 _check_trace_keys()
 
+# --- Media (product images, Wagtail renditions and documents) ---------------------------
+# Django serves nothing under MEDIA_URL when DEBUG is off, so production names exactly one
+# arrangement that really serves them, or refuses to start:
+#   AWS_STORAGE_BUCKET_NAME=<bucket>  uploads go to S3-compatible object storage (AWS S3, MinIO,
+#                                     Viettel / FPT object storage...) and are fetched from it;
+#   MEDIA_SERVED_BY=webserver         uploads stay in MEDIA_ROOT on this machine and the web
+#                                     server in front of gunicorn serves MEDIA_ROOT at MEDIA_URL.
+# Stamp print files never follow: their own FileSystemStorage (traceability.storage) keeps them
+# in TRACE_PRINT_FILES_ROOT, which must lie outside every publicly served folder.
+MEDIA_SERVED_BY = env("MEDIA_SERVED_BY").strip().lower()
+AWS_STORAGE_BUCKET_NAME = env("AWS_STORAGE_BUCKET_NAME").strip()
+if AWS_STORAGE_BUCKET_NAME and MEDIA_SERVED_BY:
+    raise ImproperlyConfigured(
+        "Set AWS_STORAGE_BUCKET_NAME (object storage) or MEDIA_SERVED_BY=webserver, not both."
+    )
+if not AWS_STORAGE_BUCKET_NAME and MEDIA_SERVED_BY != "webserver":
+    raise ImproperlyConfigured(
+        "Production settings need a media arrangement: the AWS_STORAGE_BUCKET_NAME environment "
+        "variable (images in S3-compatible object storage) or MEDIA_SERVED_BY=webserver (your "
+        "web server serves MEDIA_ROOT at MEDIA_URL)."
+    )
+
+if AWS_STORAGE_BUCKET_NAME:
+    # django-storages reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment itself
+    # (or boto3 finds an instance role): secrets never become Django settings.
+    AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL").strip() or None  # unset: AWS itself
+    AWS_S3_REGION_NAME = env("AWS_S3_REGION_NAME").strip() or None
+    # boto3 uses path-style URLs (endpoint/bucket/key) for a custom endpoint; "virtual" asks
+    # for bucket.endpoint/key where a provider wants that.
+    AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE").strip() or None
+    # A CDN or public host in front of the bucket, e.g. "anh.ocop.example.vn" (https).
+    AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN").strip().rstrip("/") or None
+    if AWS_S3_ENDPOINT_URL and not AWS_S3_ENDPOINT_URL.startswith(("https://", "http://")):
+        raise ImproperlyConfigured("AWS_S3_ENDPOINT_URL must be an http(s):// address.")
+    if AWS_S3_CUSTOM_DOMAIN and "://" in AWS_S3_CUSTOM_DOMAIN:
+        raise ImproperlyConfigured("AWS_S3_CUSTOM_DOMAIN is a host name, without https://.")
+    # Images are public: plain URLs (no expiring signature, so pages and CDNs can cache them).
+    AWS_QUERYSTRING_AUTH = False
+    # Each object is uploaded public-read. Buckets with ACLs disabled ("bucket owner enforced",
+    # the AWS default since 2023) reject that: set AWS_DEFAULT_ACL= (empty) and grant
+    # s3:GetObject on the bucket's objects to everyone with a bucket policy instead.
+    AWS_DEFAULT_ACL = env("AWS_DEFAULT_ACL", "public-read").strip() or None
+    # A name is never reused while its object exists (an upload of "che.jpg" next to an existing
+    # one gets a suffix) and rendition names carry their filter and focal point, so a URL's bytes
+    # do not change: browsers and CDNs may keep them a year.
+    AWS_S3_FILE_OVERWRITE = False
+    AWS_S3_OBJECT_PARAMETERS = {"CacheControl": "public, max-age=31536000, immutable"}
+    _default_storage = {"BACKEND": "storages.backends.s3.S3Storage"}
+else:
+    _default_storage = {"BACKEND": "django.core.files.storage.FileSystemStorage"}
+
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    "default": _default_storage,
     "staticfiles": {"BACKEND": "whitenoise.storage.CompressedManifestStaticFilesStorage"},
 }
+
+
+def _check_print_files_are_private() -> None:
+    private = Path(TRACE_PRINT_FILES_ROOT).resolve()
+    for name, served in (("MEDIA_ROOT", MEDIA_ROOT), ("STATIC_ROOT", STATIC_ROOT)):  # noqa: F405
+        if private.is_relative_to(Path(served).resolve()):
+            raise ImproperlyConfigured(
+                f"TRACE_PRINT_FILES_ROOT must lie outside {name}: stamp print files are secrets."
+            )
+
+
+_check_print_files_are_private()
 
 SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
 SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)

@@ -1,5 +1,6 @@
 """Production settings refuse to start without their secrets."""
 
+import json
 import os
 import subprocess
 import sys
@@ -31,6 +32,7 @@ GOOD = {
     "TRACE_SIGNING_KEY_PEM": _pem(),
     "TRACE_SIGNING_KEY_ID": "k2026",
     "TRACE_RESOLVER_BASE_URL": "https://truyxuat.ocop.example.vn",
+    "MEDIA_SERVED_BY": "webserver",
 }
 
 
@@ -74,3 +76,121 @@ def test_production_refuses_trace_settings_that_would_break_stamps():
         result = load_production({**GOOD, **bad})
         assert result.returncode != 0, bad
         assert "TRACE_" in result.stderr, bad
+
+
+def production_settings(env: dict, *names: str) -> dict:
+    """Production settings loaded with ``env`` only; ``names`` (``PREFIX_*`` for all) as JSON."""
+    clean = {
+        k: v
+        for k, v in os.environ.items()
+        if k not in GOOD and not k.startswith(("AWS_", "MEDIA_"))
+    }
+    clean.update(env, DJANGO_SETTINGS_MODULE="marketplace.settings.production")
+    code = (
+        "import json, sys, django; django.setup(); from django.conf import settings as s\n"
+        "names = [n for a in sys.argv[1:] for n in ([k for k in dir(s) if k.startswith(a[:-1])]"
+        " if a.endswith('*') else [a])]\n"
+        "print(json.dumps({n: getattr(s, n, '<unset>') for n in names}, default=str))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code, *names], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+    assert result.returncode == 0, result.stderr
+    return json.loads(result.stdout)
+
+
+NO_MEDIA = {k: v for k, v in GOOD.items() if k != "MEDIA_SERVED_BY"}
+BUCKET = {
+    **NO_MEDIA,
+    "AWS_STORAGE_BUCKET_NAME": "ocop-media",
+    "AWS_ACCESS_KEY_ID": "AKIAEXAMPLE",
+    "AWS_SECRET_ACCESS_KEY": "secret-from-the-environment",
+}
+
+
+def test_production_refuses_to_start_without_a_media_arrangement():
+    result = load_production(NO_MEDIA)
+    assert result.returncode != 0
+    assert "ImproperlyConfigured" in result.stderr
+    assert "AWS_STORAGE_BUCKET_NAME" in result.stderr
+    assert "MEDIA_SERVED_BY=webserver" in result.stderr
+
+
+def test_production_refuses_unclear_media_arrangements():
+    for bad in [
+        {**NO_MEDIA, "MEDIA_SERVED_BY": "django"},  # Django does not serve media with DEBUG off
+        {**BUCKET, "MEDIA_SERVED_BY": "webserver"},  # both: which one holds the images?
+        {**BUCKET, "AWS_S3_ENDPOINT_URL": "s3.example.vn"},
+        {**BUCKET, "AWS_S3_CUSTOM_DOMAIN": "https://anh.ocop.example.vn"},
+    ]:
+        result = load_production(bad)
+        assert result.returncode != 0, bad
+        assert "ImproperlyConfigured" in result.stderr, bad
+
+
+def test_production_keeps_media_on_disk_when_the_web_server_serves_it():
+    values = production_settings(GOOD, "STORAGES", "AWS_*")
+    assert values["STORAGES"]["default"] == {
+        "BACKEND": "django.core.files.storage.FileSystemStorage"
+    }
+    assert values["STORAGES"]["staticfiles"]["BACKEND"].startswith("whitenoise.")
+    assert set(values) == {"STORAGES", "AWS_STORAGE_BUCKET_NAME"}
+    assert values["AWS_STORAGE_BUCKET_NAME"] == ""
+
+
+def test_production_stores_media_in_the_bucket_when_one_is_set():
+    values = production_settings(
+        {**BUCKET, "AWS_S3_ENDPOINT_URL": "https://s3.example.vn", "AWS_S3_REGION_NAME": "hn-1"},
+        "STORAGES",
+        "AWS_*",
+        "MEDIA_SERVED_BY",
+    )
+    assert values["STORAGES"]["default"] == {"BACKEND": "storages.backends.s3.S3Storage"}
+    assert values["AWS_STORAGE_BUCKET_NAME"] == "ocop-media"
+    assert values["AWS_S3_ENDPOINT_URL"] == "https://s3.example.vn"
+    assert values["AWS_S3_REGION_NAME"] == "hn-1"
+    assert values["AWS_QUERYSTRING_AUTH"] is False
+    assert values["AWS_DEFAULT_ACL"] == "public-read"
+    assert values["AWS_S3_FILE_OVERWRITE"] is False
+    assert values["AWS_S3_OBJECT_PARAMETERS"] == {
+        "CacheControl": "public, max-age=31536000, immutable"
+    }
+    assert values["AWS_S3_CUSTOM_DOMAIN"] is None
+    # Credentials stay in the environment (django-storages reads them there), never settings.
+    assert "AWS_ACCESS_KEY_ID" not in values and "AWS_SECRET_ACCESS_KEY" not in values
+    assert "secret-from-the-environment" not in json.dumps(values)
+
+    policy = production_settings(
+        {**BUCKET, "AWS_DEFAULT_ACL": "", "AWS_S3_CUSTOM_DOMAIN": "anh.ocop.example.vn/"},
+        "AWS_DEFAULT_ACL",
+        "AWS_S3_CUSTOM_DOMAIN",
+        "AWS_S3_ENDPOINT_URL",
+    )
+    # Empty: no per-object ACL, a bucket policy makes the objects public.
+    assert policy == {
+        "AWS_DEFAULT_ACL": None,
+        "AWS_S3_CUSTOM_DOMAIN": "anh.ocop.example.vn",
+        "AWS_S3_ENDPOINT_URL": None,
+    }
+
+
+def test_production_refuses_print_files_under_a_served_folder(tmp_path):
+    for folders in [
+        {"MEDIA_ROOT": str(tmp_path / "media"), "TRACE_PRINT_FILES_ROOT": str(tmp_path / "media")},
+        {"MEDIA_ROOT": str(tmp_path / "m"), "TRACE_PRINT_FILES_ROOT": str(tmp_path / "m/stamps")},
+        {"STATIC_ROOT": str(tmp_path / "s"), "TRACE_PRINT_FILES_ROOT": str(tmp_path / "s/p")},
+    ]:
+        for arrangement in (GOOD, BUCKET):
+            result = load_production({**arrangement, **folders})
+            assert result.returncode != 0, folders
+            assert "TRACE_PRINT_FILES_ROOT must lie outside" in result.stderr, folders
+    values = production_settings(
+        {
+            **GOOD,
+            "MEDIA_ROOT": str(tmp_path / "media"),
+            "TRACE_PRINT_FILES_ROOT": str(tmp_path / "private-media"),
+        },
+        "MEDIA_ROOT",
+        "TRACE_PRINT_FILES_ROOT",
+    )
+    assert values["TRACE_PRINT_FILES_ROOT"] == str(tmp_path / "private-media")
