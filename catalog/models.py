@@ -8,6 +8,7 @@ revisions: orders change stock every minute, and only the province certifies sta
 
 import datetime
 
+from django.contrib.postgres.search import SearchVectorField
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
@@ -104,6 +105,12 @@ class ProductPage(Page):
     category = models.ForeignKey(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="products"
     )
+    title_en = models.CharField(
+        _("English name"),
+        max_length=255,
+        blank=True,
+        help_text=_("Shown on the English site and found by English searches, e.g. honey."),
+    )
     short_description = models.CharField(_("short description"), max_length=255)
     story = RichTextField(
         _("story"),
@@ -147,6 +154,7 @@ class ProductPage(Page):
 
     content_panels = [
         *Page.content_panels,
+        FieldPanel("title_en"),
         FieldPanel("category"),
         FieldPanel("short_description"),
         InlinePanel("gallery_images", label=_("Photos"), min_num=1),
@@ -208,6 +216,12 @@ class ProductPage(Page):
         return changed
 
     # --- derived data -----------------------------------------------------
+
+    @property
+    def display_title(self) -> str:
+        if get_language() == "en" and self.title_en:
+            return self.title_en
+        return self.title
 
     def search_text_folded(self) -> str:
         """Diacritics-free text so that ``che la bang`` finds ``Chè La Bằng``."""
@@ -516,3 +530,56 @@ class OcopCertification(models.Model):
 
     def is_valid_on(self, day: datetime.date) -> bool:
         return self.issued_on <= day < self.expires_on
+
+
+class ProductSearchEntry(models.Model):
+    """One row per product for the database search backend: folded text, a weighted full
+    text vector (PostgreSQL) and the facet values, written by ``catalog.search_index``.
+
+    Rows exist only for products a shopper may find (live, approved cooperative); the
+    storefront's facet counts and filters read nothing else.
+    """
+
+    page = models.OneToOneField(
+        ProductPage, on_delete=models.CASCADE, primary_key=True, related_name="search_entry"
+    )
+    title_text = models.TextField()  # folded Vietnamese and English names
+    all_text = models.TextField()  # folded: names, category, cooperative, places, description
+    search_vector = SearchVectorField(null=True)
+    category = models.ForeignKey(Category, on_delete=models.CASCADE, related_name="+")
+    cooperative = models.ForeignKey(Cooperative, on_delete=models.CASCADE, related_name="+")
+    province_code = models.PositiveSmallIntegerField(db_index=True)
+    stars = models.PositiveSmallIntegerField(default=0)
+    price_min = models.PositiveBigIntegerField(null=True)
+    availability = models.CharField(max_length=16, choices=Availability.choices)
+    is_featured = models.BooleanField(default=False)
+    published_at = models.DateTimeField(null=True)
+    indexed_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("search entry")
+        verbose_name_plural = _("search entries")
+        indexes = [
+            models.Index(fields=["category", "price_min"], name="search_category_price"),
+            models.Index(fields=["cooperative"], name="search_cooperative"),
+        ]
+
+    def __str__(self) -> str:
+        return self.title_text
+
+
+class SearchTerm(models.Model):
+    """How often shoppers searched a (folded) query per day, and how often it found nothing."""
+
+    term = models.CharField(max_length=100)
+    day = models.DateField()
+    searches = models.PositiveIntegerField(default=0)
+    zero_results = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("search term")
+        verbose_name_plural = _("search terms")
+        constraints = [models.UniqueConstraint(fields=["term", "day"], name="unique_term_day")]
+
+    def __str__(self) -> str:
+        return f"{self.term} ({self.day})"

@@ -1,20 +1,73 @@
-from django.core.validators import slug_re
+from urllib.parse import urlencode
+
+from django.http import JsonResponse
 from django.shortcuts import render
+from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
-from catalog.models import Category
-from catalog.search import MAX_QUERY_LENGTH, search_products
+from catalog.search import (
+    MAX_QUERY_LENGTH,
+    SORTS,
+    Filters,
+    autocomplete,
+    log_search,
+    search_products,
+)
+
+FACET_PARAMS = {
+    "category": "category",
+    "province": "province",
+    "cooperative": "cooperative",
+    "stars": "stars",
+    "availability": "availability",
+}
+
+
+def _page_number(raw: str) -> tuple[int, str]:
+    try:
+        return int(raw or 1), ""
+    except ValueError:
+        return 1, _("Page numbers are whole numbers: showing page 1.")
 
 
 @require_GET
 def search(request):
-    """``/search/?q=``: the one search entry point of the storefront."""
+    """``/search/?q=&category=&province=&cooperative=&stars=&price_min=&price_max=
+    &availability=&sort=&page=``: a plain GET form, so every result page has a shareable URL
+    and works without JavaScript."""
     query = request.GET.get("q", "")
-    category = None
-    category_slug = request.GET.get("category", "")
-    if slug_re.fullmatch(category_slug):
-        category = Category.objects.filter(slug=category_slug).first()
-    result = search_products(query, category=category)
+    filters, notes = Filters.from_params(request.GET)
+    page, page_note = _page_number(request.GET.get("page", ""))
+    sort = request.GET.get("sort", "relevance")
+    result = search_products(query, filters, sort, page)
+    result.notes[:0] = [n for n in [*notes, page_note] if n]
+    if result.query and page == 1 and not request.GET.get("page"):
+        log_search(result.query, result.total)
+    base = {"q": result.query, **filters.params()}
+    if result.sort != "relevance":
+        base["sort"] = result.sort
+
+    def url(**changes) -> str:
+        params = {**base, **changes}
+        return "?" + urlencode({k: v for k, v in params.items() if v not in (None, "")})
+
+    for name, values in result.facets.items():
+        for value in values:
+            if name == "price":
+                low, _sep, high = value.value.partition("-")
+                value.url = (
+                    url(price_min=None, price_max=None, page=None)
+                    if value.selected
+                    else url(price_min=low, price_max=high, page=None)
+                )
+            else:
+                param = FACET_PARAMS[name]
+                value.url = url(**{param: None if value.selected else value.value, "page": None})
+    pages = []
+    if result.pages > 1:
+        for number in sorted({1, result.page - 1, result.page, result.page + 1, result.pages}):
+            if 1 <= number <= result.pages:
+                pages.append((number, url(page=number if number > 1 else None)))
     return render(
         request,
         "cms/search.html",
@@ -22,6 +75,29 @@ def search(request):
             "result": result,
             "query": result.query,
             "too_long": len(query) > MAX_QUERY_LENGTH,
-            "categories": Category.objects.all(),
+            "sorts": list(SORTS.items()),
+            "hidden_filters": filters.params(),
+            "pages": pages,
+            "clear_url": url(
+                category=None,
+                province=None,
+                cooperative=None,
+                stars=None,
+                availability=None,
+                price_min=None,
+                price_max=None,
+            ),
+            "any_filter": bool(filters.params()),
+            "suggestion_url": "?" + urlencode({"q": result.suggestion})
+            if result.suggestion
+            else "",
         },
     )
+
+
+@require_GET
+def suggest(request):
+    """Autocomplete: JSON ``{"suggestions": [{kind, label, detail, url}]}`` from 2 characters."""
+    response = JsonResponse({"suggestions": autocomplete(request.GET.get("q", ""))})
+    response["Cache-Control"] = "public, max-age=60"
+    return response

@@ -1,4 +1,5 @@
 from celery import shared_task
+from django.utils.module_loading import import_string
 
 
 @shared_task
@@ -6,3 +7,15 @@ def drain_outbox() -> int:
     from .outbox import drain
 
     return drain()
+
+
+@shared_task(bind=True, max_retries=5, default_retry_delay=30)
+def run_django_task(self, path: str, args: list, task_kwargs: dict) -> None:
+    """Run a ``django-tasks`` task (Wagtail's index updates) on a Celery worker."""
+    task = import_string(path)
+    try:
+        task.call(*args, **task_kwargs)
+    except Exception as exc:
+        if self.request.is_eager:
+            raise
+        raise self.retry(exc=exc) from exc

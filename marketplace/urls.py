@@ -28,6 +28,7 @@ if settings.DEBUG:
 # Vietnamese at "/", English under "/en/".
 urlpatterns += i18n_patterns(
     path("search/", cms_views.search, name="search"),
+    path("search/suggest/", cms_views.suggest, name="search_suggest"),
     path("", include((orders_urls.storefront_patterns, "orders"))),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

@@ -139,6 +139,10 @@ def add_product(
             issued_on=today - datetime.timedelta(days=30),
             expires_on=cert_expires or today + datetime.timedelta(days=1000),
         )
+    # The search row, as the index task writes it after commit (tests never commit).
+    from catalog.search_index import index_products
+
+    index_products([page.pk])
     return ProductPage.objects.get(pk=page.pk)
 
 

@@ -250,6 +250,7 @@ class DemoLoader:
             preorder = data.get("preorder") or {}
             fields = {
                 "title": data["title"],
+                "title_en": content.PRODUCT_NAMES_EN.get(data["slug"], ""),
                 "category": category,
                 "short_description": data["short_description_vi"],
                 "story": _paragraphs_html(data.get("story_vi", "")),
@@ -408,6 +409,10 @@ class DemoLoader:
         from .orders import load_orders_demo
 
         load_orders_demo(log=self.log)
+        # Stock and certifications above were written directly: index every product now.
+        from catalog.search_index import rebuild
+
+        rebuild()
         return counts()
 
 

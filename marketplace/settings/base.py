@@ -72,6 +72,8 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Cached public pages are answered here, before the rest of the stack.
+    "marketplace.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -144,8 +146,22 @@ if REDIS_URL:
         }
     }
     DJANGO_REDIS_LOG_IGNORED_EXCEPTIONS = True
+    # The page cache sees Redis errors (to stop trying for a while) and waits less.
+    CACHES["pages"] = {
+        "BACKEND": "django_redis.cache.RedisCache",
+        "LOCATION": REDIS_URL,
+        "KEY_PREFIX": env("CACHE_KEY_PREFIX", "ocop"),
+        "OPTIONS": {"SOCKET_CONNECT_TIMEOUT": 0.5, "SOCKET_TIMEOUT": 0.5},
+    }
 else:
-    CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+    CACHES = {
+        "default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"},
+        "pages": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache", "LOCATION": "pages"},
+    }
+PAGE_CACHE_ALIAS = "pages"
+# Whole public pages are kept this long at most (0: off); changes invalidate them at once.
+PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "600"))
+PAGE_CACHE_RETRY_SECONDS = int(env("PAGE_CACHE_RETRY_SECONDS", "30"))
 
 # --- Task queue (Celery) --------------------------------------------------
 # Eager (in-process) unless a broker is configured: a fresh machine needs no worker.
@@ -165,11 +181,19 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULE: dict = {}
 
+# Wagtail's background work (search and reference index updates) runs on Celery through the
+# outbox (see marketplace/tasks_backend.py); eager in dev like the rest of Celery.
+TASKS = {"default": {"BACKEND": "marketplace.tasks_backend.CeleryOutboxBackend"}}
+
 # --- Search ---------------------------------------------------------------
 # Database backend by default (PostgreSQL full text / SQLite FTS); Elasticsearch
 # through elasticsearch-dsl when ELASTICSEARCH_URL is set (see catalog/search.py).
 
 ELASTICSEARCH_URL = env("ELASTICSEARCH_URL")
+# "database" or "elasticsearch"; empty: Elasticsearch when ELASTICSEARCH_URL is set.
+CATALOG_SEARCH_BACKEND = env("CATALOG_SEARCH_BACKEND")
+# The alias the storefront reads; `manage.py reindex` builds a new index behind it.
+ELASTICSEARCH_INDEX = env("ELASTICSEARCH_INDEX", "ocop-products")
 WAGTAILSEARCH_BACKENDS = {
     "default": {
         "BACKEND": "wagtail.search.backends.database",

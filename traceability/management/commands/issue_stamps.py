@@ -1,8 +1,6 @@
 """``manage.py issue_stamps --batch LOT --count N --out DIR``: issue stamps from the shell with
 a progress bar and write the print files (PDF label sheets, CSV) into DIR."""
 
-import sys
-import time
 from pathlib import Path
 
 from django.core.exceptions import PermissionDenied
@@ -11,31 +9,12 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django.utils import timezone
 
+from marketplace.progress import ProgressBar
 from traceability.issuing import issue_stamps
 from traceability.labels import LAYOUTS, print_file_stem, render_csv, render_print_file
 from traceability.models import StampOrder
 from traceability.selectors import BatchNotFound, find_batch
 from traceability.services import TraceabilityError, stamp_order_create
-
-
-class ProgressBar:
-    def __init__(self, total: int, label: str, stream=sys.stderr):
-        self.total, self.label, self.stream = total, label, stream
-        self.started = time.perf_counter()
-
-    def __call__(self, done: int, total: int | None = None) -> None:
-        total = total or self.total
-        width = 30
-        filled = int(width * done / total) if total else width
-        rate = done / max(time.perf_counter() - self.started, 1e-9)
-        self.stream.write(
-            f"\r{self.label} [{'#' * filled}{'.' * (width - filled)}] {done}/{total}"
-            f" ({rate:,.0f}/s)"
-        )
-        self.stream.flush()
-
-    def finish(self) -> None:
-        self.stream.write("\n")
 
 
 class Command(BaseCommand):

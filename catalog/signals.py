@@ -1,0 +1,76 @@
+"""What the catalogue does when something a shopper sees changes: queue the search-index
+update of the products concerned (``catalog.tasks.index_products`` through the outbox) and
+invalidate the cached pages (``marketplace.pagecache.bump``).
+
+Publishing and unpublishing come from Wagtail's signals; certifications, categories,
+cooperatives and variants from model signals; stock from ``catalog.stock`` (only when a
+variant's availability state changes: in stock / a few left / none).
+"""
+
+from django.db.models.signals import post_delete, post_save
+from wagtail.models import Page
+from wagtail.signals import page_published, page_unpublished, post_page_move
+
+from marketplace.models import Cooperative
+from marketplace.outbox import enqueue
+from marketplace.pagecache import bump
+
+from .models import Category, OcopCertification, ProductPage, ProductVariant
+
+
+def changed(page_ids=()) -> None:
+    """Products ``page_ids`` (maybe none) changed: reindex them, and every page is stale."""
+    ids = sorted({int(pk) for pk in page_ids if pk})
+    if ids:
+        enqueue("catalog.tasks.index_products", page_ids=ids)
+    bump()
+
+
+def _page_event(sender, instance, **kwargs):
+    is_product = isinstance(instance, ProductPage) or isinstance(
+        instance.specific_deferred, ProductPage
+    )
+    changed([instance.pk] if is_product else [])
+
+
+def _page_moved(sender, instance, **kwargs):
+    specific = instance.specific
+    if isinstance(specific, ProductPage) and specific.sync_cooperative():
+        specific.save(update_fields=["cooperative"])
+    changed([instance.pk] if isinstance(specific, ProductPage) else [])
+
+
+def _page_deleted(sender, instance, **kwargs):
+    bump()  # its search row goes with it (ON DELETE CASCADE)
+
+
+def _certification(sender, instance, **kwargs):
+    changed([instance.product_id])
+
+
+def _variant(sender, instance, raw=False, **kwargs):
+    if not raw:
+        changed([instance.page_id])
+
+
+def _category(sender, instance, raw=False, **kwargs):
+    if not raw:
+        changed(ProductPage.objects.filter(category=instance).values_list("pk", flat=True))
+
+
+def _cooperative(sender, instance, raw=False, **kwargs):
+    if not raw:
+        changed(ProductPage.objects.filter(cooperative=instance).values_list("pk", flat=True))
+
+
+def connect() -> None:
+    page_published.connect(_page_event, dispatch_uid="catalog.page_published")
+    page_unpublished.connect(_page_event, dispatch_uid="catalog.page_unpublished")
+    post_page_move.connect(_page_moved, dispatch_uid="catalog.page_moved")
+    post_delete.connect(_page_deleted, sender=Page, dispatch_uid="catalog.page_deleted")
+    post_delete.connect(_page_deleted, sender=ProductPage, dispatch_uid="catalog.product_deleted")
+    for signal in (post_save, post_delete):
+        signal.connect(_certification, sender=OcopCertification, dispatch_uid=f"cert.{signal}")
+        signal.connect(_variant, sender=ProductVariant, dispatch_uid=f"variant.{signal}")
+        signal.connect(_category, sender=Category, dispatch_uid=f"category.{signal}")
+        signal.connect(_cooperative, sender=Cooperative, dispatch_uid=f"coop.{signal}")
