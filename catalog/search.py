@@ -34,8 +34,8 @@ from django.db.models import (
     When,
 )
 from django.utils import timezone
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
 
 from marketplace.locations import UnknownLocation, get_province
 from marketplace.models import Cooperative
@@ -279,13 +279,15 @@ class DatabaseSearch:
 
     def run(self) -> list[int]:
         matched, rank = self.text_match(self.words)
-        if self.words and not matched.exists():
+        filtered = self.apply(matched, self.result.filters)
+        self.result.total = filtered.count()
+        if self.words and not self.result.total and not matched.exists():
             matched, rank, corrected = self.fuzzy_match(self.words)
             if corrected:
                 self.result.suggestion, self.result.corrected = corrected, True
+            filtered = self.apply(matched, self.result.filters)
+            self.result.total = filtered.count()
         self.result.facets = self.facets(matched)
-        filtered = self.apply(matched, self.result.filters)
-        self.result.total = filtered.count()
         start = (self.result.page - 1) * self.result.per_page
         ordered = self.order(filtered, rank)
         return list(ordered.values_list("page_id", flat=True)[start : start + self.result.per_page])
@@ -383,16 +385,31 @@ class DatabaseSearch:
         f = self.result.filters
         out = {}
 
-        def grouped(name, column):
+        def grouped(name, column, *labels):
             rows = (
-                self.apply(matched, f, skip=name).values(column).annotate(n=Count("pk")).order_by()
+                self.apply(matched, f, skip=name)
+                .values(column, *labels)
+                .annotate(n=Count("pk"))
+                .order_by()
             )
+            if labels:  # the names come with the counts: no second query
+                return {row[column]: (row["n"], *(row[label] for label in labels)) for row in rows}
             return {row[column]: row["n"] for row in rows}
 
-        counts = grouped("category", "category_id")
-        categories = Category.objects.filter(pk__in=counts)
+        english = get_language() == "en"
+        counts = grouped(
+            "category", "category_id", "category__slug", "category__name", "category__name_en"
+        )
         out["category"] = sorted(
-            (FacetValue(c.slug, c.display_name, counts[c.pk], f.category == c) for c in categories),
+            (
+                FacetValue(
+                    slug,
+                    (name_en if english and name_en else name),
+                    n,
+                    bool(f.category and f.category.pk == pk),
+                )
+                for pk, (n, slug, name, name_en) in counts.items()
+            ),
             key=lambda v: (-v.count, v.label),
         )
         counts = grouped("province", "province_code")
@@ -403,11 +420,11 @@ class DatabaseSearch:
             ),
             key=lambda v: (-v.count, v.label),
         )
-        counts = grouped("cooperative", "cooperative_id")
+        counts = grouped("cooperative", "cooperative_id", "cooperative__slug", "cooperative__name")
         out["cooperative"] = sorted(
             (
-                FacetValue(c.slug, c.name, counts[c.pk], f.cooperative == c)
-                for c in Cooperative.objects.filter(pk__in=counts)
+                FacetValue(slug, name, n, bool(f.cooperative and f.cooperative.pk == pk))
+                for pk, (n, slug, name) in counts.items()
             ),
             key=lambda v: (-v.count, v.label),
         )

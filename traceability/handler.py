@@ -46,6 +46,8 @@ logger = logging.getLogger(__name__)
 SHORT_WAY_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # Passes stamp paths through untouched (they are in pagecache.SKIP_PREFIXES).
+    "marketplace.pagecache.PageCacheMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
