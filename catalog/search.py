@@ -3,9 +3,9 @@ and later the API), with two backends chosen by the ``CATALOG_SEARCH_BACKEND`` s
 
 * ``database`` (default, embedded): the ``ProductSearchEntry`` rows of ``search_index``.
   On PostgreSQL a weighted full-text vector (``simple`` configuration over folded text,
-  every word must match, the last one as a prefix) with a GIN index, and ``pg_trgm`` word
-  similarity when no product matches (one wrong letter: ``che la bamg``). On SQLite the same
-  folded text with ``LIKE`` and a ``difflib`` fallback for typos.
+  every word must match, the last one as a prefix) with a GIN index; on SQLite the same
+  folded text with ``LIKE``. When no product has every word, each unknown word is replaced
+  by the closest word of the index's vocabulary (``che la bamg`` → ``che la bang``).
 * ``elasticsearch`` (when ``ELASTICSEARCH_URL`` is set): ``search_es`` — a folding analyzer,
   fuzziness, aggregations. If the server fails, the query is answered by the database and a
   warning is logged.
@@ -25,7 +25,6 @@ from django.db.models import (
     Case,
     Count,
     F,
-    FloatField,
     IntegerField,
     Q,
     QuerySet,
@@ -49,7 +48,6 @@ logger = logging.getLogger(__name__)
 MAX_QUERY_LENGTH = 100
 PER_PAGE = 24
 MAX_PAGE = 400  # 400 x 24 = 9,600 products deep: beyond that, refine the search
-FUZZY_SIMILARITY = 0.4
 
 SORTS = {
     "relevance": gettext_lazy("Best match"),
@@ -279,15 +277,17 @@ class DatabaseSearch:
 
     def run(self) -> list[int]:
         matched, rank = self.text_match(self.words)
+        combos = self.combinations(matched)
+        if self.words and not combos:
+            corrected = correct(self.words)
+            if corrected != self.words:
+                self.result.suggestion, self.result.corrected = " ".join(corrected), True
+                matched, rank = self.text_match(corrected)
+                combos = self.combinations(matched)
+        self.result.total, self.result.facets = self.count(combos)
+        if not self.result.total:
+            return []
         filtered = self.apply(matched, self.result.filters)
-        self.result.total = filtered.count()
-        if self.words and not self.result.total and not matched.exists():
-            matched, rank, corrected = self.fuzzy_match(self.words)
-            if corrected:
-                self.result.suggestion, self.result.corrected = corrected, True
-            filtered = self.apply(matched, self.result.filters)
-            self.result.total = filtered.count()
-        self.result.facets = self.facets(matched)
         start = (self.result.page - 1) * self.result.per_page
         ordered = self.order(filtered, rank)
         return list(ordered.values_list("page_id", flat=True)[start : start + self.result.per_page])
@@ -313,43 +313,6 @@ class DatabaseSearch:
             entries = entries.filter(all_text__contains=word)
         rank = sum((_contains_score(word) for word in words), Value(0, output_field=IntegerField()))
         return entries, rank
-
-    def fuzzy_match(self, words):
-        """No product has every word: allow a wrong letter or two per word."""
-        entries = ProductSearchEntry.objects.all()
-        if self.postgres:
-            from django.contrib.postgres.search import TrigramWordSimilarity
-
-            score = Value(0.0, output_field=FloatField())
-            for i, word in enumerate(words):
-                name = f"sim{i}"
-                entries = entries.annotate(
-                    **{name: TrigramWordSimilarity(word, "all_text")}
-                ).filter(**{f"{name}__gte": FUZZY_SIMILARITY})
-                score = score + F(name)
-            top = list(
-                entries.annotate(score=score)
-                .order_by("-score")
-                .values_list("all_text", flat=True)[:1]
-            )
-            corrected = _correct(words, top[0]) if top else ""
-            return entries, score, corrected
-        # SQLite (dev): compare in Python; the catalogue of a dev machine is small.
-        texts = dict(ProductSearchEntry.objects.values_list("page_id", "all_text"))
-        scores = {}
-        for page_id, text in texts.items():
-            vocabulary = set(text.split())
-            best = [
-                max((difflib.SequenceMatcher(None, w, v).ratio() for v in vocabulary), default=0)
-                for w in words
-            ]
-            if best and min(best) >= 0.75:
-                scores[page_id] = sum(best)
-        ranked = sorted(scores, key=lambda pk: -scores[pk])
-        corrected = _correct(words, texts[ranked[0]]) if ranked else ""
-        whens = [When(page_id=pk, then=Value(scores[pk])) for pk in ranked]
-        rank = Case(*whens, default=Value(0.0), output_field=FloatField()) if whens else None
-        return entries.filter(page_id__in=ranked), rank, corrected
 
     # --- filters, facets, order -------------------------------------------------------
 
@@ -381,55 +344,111 @@ class DatabaseSearch:
                 entries = entries.filter(condition)
         return entries
 
-    def facets(self, matched) -> dict[str, list[FacetValue]]:
+    def combinations(self, matched) -> list[dict]:
+        """One scan of the matching rows: how many products share each combination of facet
+        values (and whether they pass the price filter). Total and every facet's disjunctive
+        counts are sums over these rows, so one query does the work of seven."""
+        whens = [
+            When(price_min__lt=high, then=Value(i))
+            for i, (_, high) in enumerate(PRICE_BUCKETS[:-1])
+        ]
+        whens.append(When(price_min__isnull=False, then=Value(len(PRICE_BUCKETS) - 1)))
         f = self.result.filters
-        out = {}
-
-        def grouped(name, column, *labels):
-            rows = (
-                self.apply(matched, f, skip=name)
-                .values(column, *labels)
-                .annotate(n=Count("pk"))
-                .order_by()
+        price = self.conditions(f).get("price")
+        return list(
+            matched.annotate(
+                bucket=Case(*whens, default=Value(None), output_field=IntegerField()),
+                price_ok=Case(When(price, then=Value(True)), default=Value(False))
+                if price
+                else Value(True),
             )
-            if labels:  # the names come with the counts: no second query
-                return {row[column]: (row["n"], *(row[label] for label in labels)) for row in rows}
-            return {row[column]: row["n"] for row in rows}
-
-        english = get_language() == "en"
-        counts = grouped(
-            "category", "category_id", "category__slug", "category__name", "category__name_en"
+            .values(
+                "category_id",
+                "category__slug",
+                "category__name",
+                "category__name_en",
+                "cooperative_id",
+                "cooperative__slug",
+                "cooperative__name",
+                "province_code",
+                "stars",
+                "availability",
+                "bucket",
+                "price_ok",
+            )
+            .annotate(n=Count("pk"))
+            .order_by()
         )
-        out["category"] = sorted(
+
+    def count(self, combos: list[dict]) -> tuple[int, dict[str, list[FacetValue]]]:
+        f = self.result.filters
+        tests = {}
+        if f.category:
+            tests["category"] = lambda r: r["category_id"] == f.category.pk
+        if f.province:
+            tests["province"] = lambda r: r["province_code"] == f.province
+        if f.cooperative:
+            tests["cooperative"] = lambda r: r["cooperative_id"] == f.cooperative.pk
+        if f.stars:
+            tests["stars"] = lambda r: r["stars"] >= f.stars
+        if f.price_min is not None or f.price_max is not None:
+            tests["price"] = lambda r: r["price_ok"]
+        if f.availability:
+            tests["availability"] = lambda r: r["availability"] == f.availability
+
+        def passing(skip: str = ""):
+            return [r for r in combos if all(t(r) for k, t in tests.items() if k != skip)]
+
+        def tally(rows, key):
+            out = {}
+            for r in rows:
+                out[key(r)] = out.get(key(r), 0) + r["n"]
+            return out
+
+        total = sum(r["n"] for r in passing())
+        english = get_language() == "en"
+        facets = {}
+        rows = passing("category")
+        names = {r["category_id"]: r for r in rows}
+        counts = tally(rows, lambda r: r["category_id"])
+        facets["category"] = sorted(
             (
                 FacetValue(
-                    slug,
-                    (name_en if english and name_en else name),
+                    names[pk]["category__slug"],
+                    (names[pk]["category__name_en"] if english else "")
+                    or names[pk]["category__name"],
                     n,
                     bool(f.category and f.category.pk == pk),
                 )
-                for pk, (n, slug, name, name_en) in counts.items()
+                for pk, n in counts.items()
             ),
             key=lambda v: (-v.count, v.label),
         )
-        counts = grouped("province", "province_code")
-        out["province"] = sorted(
+        counts = tally(passing("province"), lambda r: r["province_code"])
+        facets["province"] = sorted(
             (
                 FacetValue(str(code), _province_label(code), n, f.province == code)
                 for code, n in counts.items()
             ),
             key=lambda v: (-v.count, v.label),
         )
-        counts = grouped("cooperative", "cooperative_id", "cooperative__slug", "cooperative__name")
-        out["cooperative"] = sorted(
+        rows = passing("cooperative")
+        names = {r["cooperative_id"]: r for r in rows}
+        counts = tally(rows, lambda r: r["cooperative_id"])
+        facets["cooperative"] = sorted(
             (
-                FacetValue(slug, name, n, bool(f.cooperative and f.cooperative.pk == pk))
-                for pk, (n, slug, name) in counts.items()
+                FacetValue(
+                    names[pk]["cooperative__slug"],
+                    names[pk]["cooperative__name"],
+                    n,
+                    bool(f.cooperative and f.cooperative.pk == pk),
+                )
+                for pk, n in counts.items()
             ),
             key=lambda v: (-v.count, v.label),
         )
-        counts = grouped("stars", "stars")
-        out["stars"] = [
+        counts = tally(passing("stars"), lambda r: r["stars"])
+        facets["stars"] = [
             FacetValue(
                 str(s),
                 _("%(n)s stars or more") % {"n": s},
@@ -439,32 +458,25 @@ class DatabaseSearch:
             for s in (5, 4, 3)
             if any(stars >= s for stars in counts)
         ]
-        counts = grouped("availability", "availability")
+        counts = tally(passing("availability"), lambda r: r["availability"])
         labels = dict(Availability.choices)
-        out["availability"] = [
+        facets["availability"] = [
             FacetValue(state, str(labels[state]), counts[state], f.availability == state)
             for state in (Availability.IN_STOCK, Availability.PREORDER)
             if counts.get(state)
         ]
-        base = self.apply(matched, f, skip="price")
-        aggregates = {}
-        for i, (low, high) in enumerate(PRICE_BUCKETS):
-            condition = Q(price_min__gte=low)
-            if high is not None:
-                condition &= Q(price_min__lt=high)
-            aggregates[f"b{i}"] = Count("pk", filter=condition)
-        totals = base.aggregate(**aggregates)
-        out["price"] = [
+        counts = tally(passing("price"), lambda r: r["bucket"])
+        facets["price"] = [
             FacetValue(
                 f"{low}-{'' if high is None else high - 1}",
                 _price_label(low, high),
-                totals[f"b{i}"],
+                counts[i],
                 f.price_min == low and f.price_max == (None if high is None else high - 1),
             )
             for i, (low, high) in enumerate(PRICE_BUCKETS)
-            if totals[f"b{i}"]
+            if counts.get(i)
         ]
-        return out
+        return total, facets
 
     def order(self, entries, rank):
         sort = self.result.sort
@@ -490,13 +502,49 @@ def _contains_score(word: str):
     )
 
 
-def _correct(words: list[str], text: str) -> str:
-    vocabulary = sorted(set(text.split()))
+VOCABULARY_KEY = "search:vocabulary"
+
+
+def vocabulary() -> list[str]:
+    """The words of product names, categories, cooperatives and places (not descriptions),
+    cached for ten minutes and dropped when the index changes."""
+    from django.core.cache import cache
+
+    words = cache.get(VOCABULARY_KEY)
+    if words is None:
+        if connection.vendor == "postgresql":
+            with connection.cursor() as cursor:
+                cursor.execute(
+                    "SELECT word FROM ts_stat("
+                    "'SELECT search_vector FROM catalog_productsearchentry', 'AB')"
+                )
+                found = {row[0] for row in cursor.fetchall()}
+        else:
+            found = set()
+            for text in ProductSearchEntry.objects.values_list("title_text", flat=True):
+                found.update(text.split())
+        words = sorted(w for w in found if not w.isdigit() and len(w) > 1)
+        cache.set(VOCABULARY_KEY, words, 600)
+    return words
+
+
+def correct(words: list[str]) -> list[str]:
+    """Replace each word no product has by the closest one that some product has.
+
+    ``difflib`` (stdlib), not pg_trgm: trigram similarity of short Vietnamese syllables with
+    one wrong letter is too low to rank (``bamg``/``bang`` = 0.25), while the edit ratio is
+    0.75.
+    """
+    known = vocabulary()
+    known_set = set(known)
     fixed = []
     for word in words:
-        close = difflib.get_close_matches(word, vocabulary, n=1, cutoff=0.5)
+        if word in known_set or word.isdigit():
+            fixed.append(word)
+            continue
+        close = difflib.get_close_matches(word, known, n=1, cutoff=0.7)
         fixed.append(close[0] if close else word)
-    return " ".join(fixed)
+    return fixed
 
 
 def _province_label(code: int) -> str:

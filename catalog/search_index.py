@@ -119,6 +119,11 @@ def index_products(page_ids: Iterable[int]) -> int:
                     + SearchVector(Value(texts["place_text"]), weight="B", config="simple")
                     + SearchVector(Value(texts["description_text"]), weight="C", config="simple")
                 )
+    from django.core.cache import cache
+
+    from .search import VOCABULARY_KEY
+
+    cache.delete(VOCABULARY_KEY)  # spelling corrections learn the new words
     if settings.ELASTICSEARCH_URL:
         from .search_es import index_documents
 

@@ -4,22 +4,13 @@ import django.contrib.postgres.search
 import django.db.models.deletion
 from django.db import migrations, models
 
-# PostgreSQL only (SQLite search folds text in Python and filters with LIKE): trigram
-# similarity for typos, and GIN indexes for the full-text vector and the trigrams.
+# PostgreSQL only (SQLite search folds text in Python and filters with LIKE): a GIN index
+# for the full-text vector.
 POSTGRES_FORWARD = [
-    "CREATE EXTENSION IF NOT EXISTS pg_trgm",
     "CREATE INDEX IF NOT EXISTS catalog_search_vector_gin"
     " ON catalog_productsearchentry USING gin (search_vector)",
-    "CREATE INDEX IF NOT EXISTS catalog_search_trgm_gin"
-    " ON catalog_productsearchentry USING gin (all_text gin_trgm_ops)",
-    "CREATE INDEX IF NOT EXISTS catalog_search_title_trgm_gin"
-    " ON catalog_productsearchentry USING gin (title_text gin_trgm_ops)",
 ]
-POSTGRES_BACKWARD = [
-    "DROP INDEX IF EXISTS catalog_search_title_trgm_gin",
-    "DROP INDEX IF EXISTS catalog_search_trgm_gin",
-    "DROP INDEX IF EXISTS catalog_search_vector_gin",
-]
+POSTGRES_BACKWARD = ["DROP INDEX IF EXISTS catalog_search_vector_gin"]
 
 
 def _run(statements):
