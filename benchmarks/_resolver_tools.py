@@ -274,6 +274,7 @@ def _drop_queued_flushes() -> None:
     from django_redis import get_redis_connection
 
     client = get_redis_connection("default")
+    client.delete("bench:floor-scans")  # _resolver_floor.FLOOR_KEY
     for item in client.lrange("celery", 0, -1):
         try:
             task = json.loads(item)["headers"]["task"]

@@ -6,15 +6,19 @@
 # Serves this checkout with production settings (dummy SECRET_KEY, ALLOWED_HOSTS=127.0.0.1,
 # DATABASE_URL default postgres://postgres@127.0.0.1:5432/ocop_bench, REDIS_URL default
 # redis://127.0.0.1:6379/3, a freshly generated Ed25519 TRACE_SIGNING_KEY_PEM unless one is
-# set, TRACE_SIGNING_KEY_ID=bench-1, TRACE_RESOLVER_BASE_URL=https://127.0.0.1 (only the paths are used),
-# SECURE_SSL_REDIRECT=false) under gunicorn with 2 workers on a loopback port, after
-# issuing STAMPS demo stamps of a released batch with that key. Then, each for SECONDS with
+# set, TRACE_SIGNING_KEY_ID=bench-1, TRACE_RESOLVER_BASE_URL=https://127.0.0.1 (only the paths
+# are used), SECURE_SSL_REDIRECT=false, MEDIA_SERVED_BY=webserver) under gunicorn with 2 workers
+# on a loopback port, after issuing STAMPS demo stamps of a released batch with that key. Then,
+# each for SECONDS with
 # wrk (2 threads, 8 connections), in this order:
 #   1. the bare Django JSON view (../shared/bench/bare_django.py, else benchmarks/_bare_django.py)
 #      under the same gunicorn settings: the ceiling;
 #   2. JSON: every request a different stamp URI (a Lua script walks the list) with
 #      Accept: application/json;
-#   3. HTML: one stamp URI without an Accept header (the page a phone opens).
+#   3. HTML: one stamp URI without an Accept header (the page a phone opens);
+#   4. with FLOOR=1, the floor: the JSON run's work without Django (benchmarks/_resolver_floor.py:
+#      signature, the resolver's prepared query, one RPUSH to a list of its own, JSON) under the
+#      same gunicorn settings: what no Django code can beat here.
 # Scan logging stays on: each resolver request pushes its scan onto the Redis buffer; at the
 # end the buffer is flushed as the Celery task does (no worker runs here) and the script
 # prints how many scans were written against how many requests were answered.
@@ -34,6 +38,7 @@ GUNICORN=${GUNICORN:-$(dirname "$PY")/gunicorn}
 # RESOLVER_SETTINGS: another settings module to compare (e.g. one importing production's).
 export DJANGO_SETTINGS_MODULE=${RESOLVER_SETTINGS:-marketplace.settings.production}
 export SECURE_SSL_REDIRECT=false
+export MEDIA_SERVED_BY=${MEDIA_SERVED_BY:-webserver}  # production's media arrangement (none used)
 export SECRET_KEY="resolver-load-$(printf 'x%.0s' $(seq 1 60))" ALLOWED_HOSTS=127.0.0.1
 export DATABASE_URL=${DATABASE_URL:-postgres://postgres@127.0.0.1:5432/ocop_bench}
 export REDIS_URL=${REDIS_URL:-redis://127.0.0.1:6379/3}
@@ -97,6 +102,15 @@ bare=$!
 servers+=("$bare")
 ready "http://127.0.0.1:$B/" "$work/bare.log"
 ready "http://127.0.0.1:$P/healthz" "$work/gunicorn.log"
+if [ -n "${FLOOR:-}" ]; then
+  F=$(port)
+  "$GUNICORN" -w 2 -b "127.0.0.1:$F" --chdir "$here" --pythonpath "$root" _resolver_floor:application \
+    --access-logfile /dev/null >"$work/floor.log" 2>&1 &
+  floor=$!
+  servers+=("$floor")
+  ready "http://127.0.0.1:$F$first" "$work/floor.log"
+  for path in $(head -20 "$work/paths"); do curl -s -o /dev/null "http://127.0.0.1:$F$path"; done
+fi
 
 # Warm both workers: templates, translations, the batch payload cache, connections.
 warmups=0
@@ -115,6 +129,12 @@ tools measure "JSON, $stamps different stamps" "http://127.0.0.1:$P/" --paths "$
   --json --scans --seconds "$seconds" --pids "$app" >>"$work/results"
 tools measure "HTML, one stamp" "http://127.0.0.1:$P$first" \
   --scans --seconds "$seconds" --pids "$app" >>"$work/results"
+if [ -n "${FLOOR:-}" ]; then
+  tools measure "floor: JSON work, no Django" "http://127.0.0.1:$F/" --paths "$work/paths" \
+    --json --seconds "$seconds" --pids "$floor" >>"$work/results"
+  kill "$floor"
+  wait "$floor" 2>/dev/null || true
+fi
 
 # Stop the servers (no request in flight), then flush the scan buffer as the task does.
 kill "$app" "$bare"
