@@ -1,8 +1,7 @@
 """Read queries for the storefront. Every listing goes through ``with_listing_data`` so that the
 number of SQL queries does not grow with the number of products shown."""
 
-from django.db.models import Max, Prefetch, Q, QuerySet
-from django.utils import timezone
+from django.db.models import Prefetch, QuerySet
 from wagtail.images import get_image_model
 
 from .models import OcopCertification, ProductImage, ProductPage, ProductVariant
@@ -55,14 +54,16 @@ def featured_products(limit: int = 8) -> list[ProductPage]:
 
 
 def star_spotlight(limit: int = 4) -> list[ProductPage]:
-    """Products (not already featured) with a valid OCOP certification, best stars first."""
-    today = timezone.localdate()
-    valid = Q(certifications__issued_on__lte=today, certifications__expires_on__gt=today)
-    certified = (
-        live_products()
-        .filter(is_featured=False)
-        .annotate(best_stars=Max("certifications__stars", filter=valid))
-        .filter(best_stars__isnull=False)
-        .order_by("-best_stars", "title")
+    """Products (not already featured) with a valid OCOP certification, best stars first.
+
+    Read from the search rows (their ``stars`` is today's valid certification; the nightly
+    reindex follows certificates that lapse by date), then loaded as cards."""
+    from .models import ProductSearchEntry
+
+    ids = list(
+        ProductSearchEntry.objects.filter(is_featured=False, stars__gt=0)
+        .order_by("-stars", "title_text", "page_id")
+        .values_list("page_id", flat=True)[:limit]
     )
-    return list(with_listing_data(certified)[:limit])
+    by_id = {p.pk: p for p in with_listing_data(live_products().filter(pk__in=ids))}
+    return [by_id[i] for i in ids if i in by_id]

@@ -18,3 +18,16 @@ def index_products(self, page_ids: list[int]) -> int:
         if self.request.is_eager:
             raise
         raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def reindex_all() -> int:
+    """Nightly: rewrite every search row (date-based changes have no event) and invalidate
+    cached pages."""
+    from marketplace.pagecache import bump
+
+    from .search_index import rebuild
+
+    count = rebuild()
+    bump()
+    return count

@@ -17,8 +17,9 @@ from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page
 from wagtail.search import index
 
-from catalog.models import Category
-from catalog.selectors import featured_products, live_products, product_cards, star_spotlight
+from catalog.models import Category, ProductSearchEntry
+from catalog.search import cards_in_order
+from catalog.selectors import featured_products, star_spotlight
 from marketplace.locations import UnknownLocation, get_province, province_choices
 from marketplace.models import Cooperative
 
@@ -27,6 +28,18 @@ PRODUCTS_PER_PAGE = 24
 
 def paginate(request, items, per_page: int = PRODUCTS_PER_PAGE):
     return Paginator(items, per_page).get_page(request.GET.get("page"))
+
+
+def listing_page(request, entries):
+    """A page of product cards: listed and counted from the search rows (live products of
+    approved cooperatives, one indexed table), featured first, then by name; only the
+    page's products are loaded as cards."""
+    ids = entries.order_by("-is_featured", "title_text", "page_id").values_list(
+        "page_id", flat=True
+    )
+    page = paginate(request, ids)
+    page.object_list = cards_in_order(list(page.object_list))
+    return page
 
 
 def _image_field(label=None):
@@ -140,8 +153,9 @@ class CooperativePage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        products = product_cards(live_products().child_of(self))
-        context["products"] = paginate(request, products)
+        context["products"] = listing_page(
+            request, ProductSearchEntry.objects.filter(cooperative_id=self.cooperative_id)
+        )
         return context
 
 
@@ -166,17 +180,14 @@ class CategoryPage(Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
-        products = live_products().filter(category_id=self.category_id)
+        # Listed from the search rows (one indexed table, stars and featured flag included),
+        # then only the page's products are loaded as cards.
+        entries = ProductSearchEntry.objects.filter(category_id=self.category_id)
         stars = request.GET.get("stars")
         if stars in {"3", "4", "5"}:
-            today = timezone.localdate()
-            products = products.filter(
-                certifications__stars__gte=int(stars),
-                certifications__issued_on__lte=today,
-                certifications__expires_on__gt=today,
-            ).distinct()
+            entries = entries.filter(stars__gte=int(stars))
             context["stars"] = int(stars)
-        context["products"] = paginate(request, product_cards(products))
+        context["products"] = listing_page(request, entries)
         return context
 
 
@@ -223,8 +234,9 @@ class RegionPage(Page):
             .select_related("cooperative", "image")
             .order_by("title")
         )
-        products = live_products().filter(cooperative__province_code=self.province_code)
-        context["products"] = paginate(request, product_cards(products))
+        context["products"] = listing_page(
+            request, ProductSearchEntry.objects.filter(province_code=self.province_code)
+        )
         return context
 
 

@@ -92,6 +92,22 @@ def _bump_now() -> None:
         _failed(exc)
 
 
+def _fetch(key: str):
+    """(current version, stored entry or None) in one round trip."""
+    cache = _cache()
+    client = getattr(cache, "client", None)
+    if client is not None and hasattr(client, "get_client"):
+        # django-redis: one MGET on the raw connection, skipping per-key bookkeeping (the
+        # version is an integer Redis keeps as text; entries are django-redis pickles).
+        raw_version, raw_entry = client.get_client(write=False).mget(
+            cache.make_and_validate_key(VERSION_KEY), cache.make_and_validate_key(key)
+        )
+        version = int(raw_version) if raw_version is not None else 0
+        return version, client.decode(raw_entry) if raw_entry is not None else None
+    found = cache.get_many([key, VERSION_KEY])
+    return found.get(VERSION_KEY, 0), found.get(key)
+
+
 def _cacheable_request(request) -> bool:
     return (
         request.method in ("GET", "HEAD")
@@ -126,12 +142,10 @@ class PageCacheMiddleware:
             return self.get_response(request)
         key = _key(request)
         try:
-            found = _cache().get_many([key, VERSION_KEY])
+            version, entry = _fetch(key)
         except Exception as exc:
             _failed(exc)
             return self.get_response(request)
-        version = found.get(VERSION_KEY, 0)
-        entry = found.get(key)
         if entry is not None and entry[0] == version:
             _, status, headers, body = entry
             response = HttpResponse(body, status=status)

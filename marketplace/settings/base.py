@@ -8,6 +8,7 @@ import os
 from pathlib import Path
 
 import dj_database_url
+from celery.schedules import crontab
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -277,6 +278,11 @@ ORDER_STAFF_EMAILS = env_list("ORDER_STAFF_EMAILS")
 CELERY_BEAT_SCHEDULE["expire-unpaid-orders"] = {
     "task": "orders.tasks.expire_unpaid_orders",
     "schedule": float(env("ORDER_EXPIRY_SWEEP_SECONDS", "60")),
+}
+CELERY_BEAT_SCHEDULE["reindex-products-nightly"] = {
+    # Pre-order windows open and close, certificates lapse: by date, with no event to follow.
+    "task": "catalog.tasks.reindex_all",
+    "schedule": crontab(hour=0, minute=5),
 }
 CELERY_BEAT_SCHEDULE["drain-outbox"] = {
     "task": "marketplace.tasks.drain_outbox",
