@@ -25,6 +25,18 @@ def _vietnamese_first():
 
 
 @pytest.fixture(autouse=True)
+def _celery_join_flag():
+    """Eager Celery marks "inside a task" in a process-wide flag that it saves and restores
+    around each eager call; eager calls in concurrent threads (the checkout race, the live
+    server) can restore it in the wrong order and leave it set. Start each test clean."""
+    from celery._state import _set_task_join_will_block
+
+    _set_task_join_will_block(False)
+    yield
+    _set_task_join_will_block(False)
+
+
+@pytest.fixture(autouse=True)
 def _clear_cache():
     from django.core.cache import cache
 
