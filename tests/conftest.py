@@ -1,3 +1,11 @@
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
@@ -64,40 +72,44 @@ def tree(db):
     )
 
 
-@pytest.fixture(scope="session")
-def localstripe():
-    """localstripe (PyPI) on a free loopback port for the whole run; its URL."""
-    import shutil
-    import socket
-    import subprocess
-    import sys
-    import time
-    import urllib.request
-    from pathlib import Path
-
-    executable = shutil.which("localstripe") or str(Path(sys.executable).parent / "localstripe")
+@contextmanager
+def local_server(argv_for_port, ready_path: str, name: str):
+    """Run a test peer (localstripe, moto's S3 server) on a free loopback port until it
+    answers ``ready_path``; yield its base URL; stop it afterwards."""
     with socket.socket() as probe:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     process = subprocess.Popen(
-        [executable, "--port", str(port), "--from-scratch"],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
+        argv_for_port(port), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL
     )
     base = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 30
     while True:
         try:
-            urllib.request.urlopen(f"{base}/js.stripe.com/v3/", timeout=2).close()
+            urllib.request.urlopen(f"{base}{ready_path}", timeout=2).close()
             break
         except OSError:
             if process.poll() is not None or time.monotonic() > deadline:
                 process.kill()
-                pytest.fail("localstripe did not start")
+                pytest.fail(f"{name} did not start")
             time.sleep(0.2)
-    yield base
-    process.terminate()
-    process.wait(timeout=10)
+    try:
+        yield base
+    finally:
+        process.terminate()
+        process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def localstripe():
+    """localstripe (PyPI) on a free loopback port for the whole run; its URL."""
+    executable = shutil.which("localstripe") or str(Path(sys.executable).parent / "localstripe")
+    with local_server(
+        lambda port: [executable, "--port", str(port), "--from-scratch"],
+        "/js.stripe.com/v3/",
+        "localstripe",
+    ) as base:
+        yield base
 
 
 def pytest_report_header(config):

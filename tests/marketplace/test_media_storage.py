@@ -7,10 +7,7 @@ the production tests do), and every image is fetched back the way a shopper's br
 
 import io
 import re
-import socket
-import subprocess
 import sys
-import time
 import urllib.error
 import urllib.request
 from pathlib import Path
@@ -24,6 +21,7 @@ from django.test import TestCase, override_settings
 from PIL import Image as PILImage
 from wagtail.images import get_image_model
 
+from ..conftest import local_server
 from ..factories import add_product
 from .test_settings import GOOD, production_settings
 
@@ -38,30 +36,22 @@ CREDENTIALS = {"AWS_ACCESS_KEY_ID": "testing", "AWS_SECRET_ACCESS_KEY": "testing
 def object_store():
     """moto_server on a free loopback port for the whole run, with an empty bucket."""
     try:
-        import boto3
+        import boto3  # noqa: F401
         import moto.server  # noqa: F401
     except ImportError:
         pytest.skip("moto is not installed: pip install -e '.[test]' (it brings moto[server])")
 
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
-    process = subprocess.Popen(
-        [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    endpoint = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 30
-    while True:
-        try:
-            urllib.request.urlopen(f"{endpoint}/moto-api/", timeout=2).close()
-            break
-        except OSError:
-            if process.poll() is not None or time.monotonic() > deadline:
-                process.kill()
-                pytest.fail("moto_server did not start")
-            time.sleep(0.2)
+    with local_server(
+        lambda port: [sys.executable, "-m", "moto.server", "-H", "127.0.0.1", "-p", str(port)],
+        "/moto-api/",
+        "moto_server",
+    ) as endpoint:
+        yield _bucket(endpoint)
+
+
+def _bucket(endpoint: str) -> SimpleNamespace:
+    import boto3
+
     client = boto3.client(
         "s3",
         endpoint_url=endpoint,
@@ -70,9 +60,7 @@ def object_store():
         aws_secret_access_key=CREDENTIALS["AWS_SECRET_ACCESS_KEY"],
     )
     client.create_bucket(Bucket=BUCKET)
-    yield SimpleNamespace(endpoint=endpoint, client=client, bucket=BUCKET)
-    process.terminate()
-    process.wait(timeout=10)
+    return SimpleNamespace(endpoint=endpoint, client=client, bucket=BUCKET)
 
 
 @pytest.fixture(scope="session")
