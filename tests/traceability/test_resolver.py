@@ -377,6 +377,7 @@ def test_a_connection_dropped_since_the_last_scan_is_replaced_once(monkeypatch):
             raise OperationalError("server closed the connection unexpectedly")
         return ("row",)
 
+    monkeypatch.setattr(verification, "_prepared_statements_usable", lambda alias: True)
     monkeypatch.setattr(verification, "_fetch_prepared", fetch)
     connection = Connection()
     assert verification._fetch_stamp_row(connection, ["p"]) == ("row",)
