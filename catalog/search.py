@@ -27,8 +27,6 @@ from django.db.models import (
     F,
     IntegerField,
     Q,
-    QuerySet,
-    Sum,
     Value,
     When,
 )
@@ -40,7 +38,7 @@ from marketplace.locations import UnknownLocation, get_province
 from marketplace.models import Cooperative
 
 from .models import Availability, Category, ProductPage, ProductSearchEntry, SearchTerm
-from .selectors import live_products, product_cards
+from .selectors import cards_in_order
 from .text import search_terms
 
 logger = logging.getLogger(__name__)
@@ -251,13 +249,6 @@ def _backend() -> str:
     )
 
 
-def cards_in_order(ids: list[int]) -> list[ProductPage]:
-    if not ids:
-        return []
-    by_id = {p.pk: p for p in product_cards(live_products().filter(pk__in=ids))}
-    return [by_id[i] for i in ids if i in by_id]
-
-
 def popular_products(limit: int = 8) -> list[ProductPage]:
     """Shown when nothing matched: featured first, then the best OCOP stars."""
     ids = list(
@@ -338,10 +329,9 @@ class DatabaseSearch:
             c["availability"] = Q(availability=filters.availability)
         return c
 
-    def apply(self, entries, filters: Filters, *, skip: str = ""):
-        for name, condition in self.conditions(filters).items():
-            if name != skip:
-                entries = entries.filter(condition)
+    def apply(self, entries, filters: Filters):
+        for condition in self.conditions(filters).values():
+            entries = entries.filter(condition)
         return entries
 
     def combinations(self, matched) -> list[dict]:
@@ -666,13 +656,3 @@ def log_search(query: str, total: int) -> None:
             SearchTerm.objects.create(term=term, day=day, searches=1, zero_results=zero)
     except IntegrityError:  # another request created it meanwhile
         SearchTerm.objects.filter(term=term, day=day).update(**changes)
-
-
-def zero_result_terms(days: int = 30, limit: int = 50) -> QuerySet:
-    since = timezone.localdate() - timezone.timedelta(days=days)
-    return (
-        SearchTerm.objects.filter(day__gte=since, zero_results__gt=0)
-        .values("term")
-        .annotate(n=Sum("zero_results"))
-        .order_by("-n")[:limit]
-    )

@@ -49,6 +49,14 @@ def product_detail(*, page_id: int) -> ProductPage | None:
     return with_listing_data(ProductPage.objects.filter(pk=page_id)).first()
 
 
+def cards_in_order(ids: list[int]) -> list[ProductPage]:
+    """Product cards of ``ids`` (still findable ones), in that order."""
+    if not ids:
+        return []
+    by_id = {p.pk: p for p in with_listing_data(live_products().filter(pk__in=ids))}
+    return [by_id[i] for i in ids if i in by_id]
+
+
 def featured_products(limit: int = 8) -> list[ProductPage]:
     return list(product_cards(live_products().filter(is_featured=True))[:limit])
 
@@ -65,5 +73,4 @@ def star_spotlight(limit: int = 4) -> list[ProductPage]:
         .order_by("-stars", "title_text", "page_id")
         .values_list("page_id", flat=True)[:limit]
     )
-    by_id = {p.pk: p for p in with_listing_data(live_products().filter(pk__in=ids))}
-    return [by_id[i] for i in ids if i in by_id]
+    return cards_in_order(ids)

@@ -67,8 +67,8 @@ def connect() -> None:
     page_published.connect(_page_event, dispatch_uid="catalog.page_published")
     page_unpublished.connect(_page_event, dispatch_uid="catalog.page_unpublished")
     post_page_move.connect(_page_moved, dispatch_uid="catalog.page_moved")
+    # Deleting a product page deletes its Page row too: one signal covers both.
     post_delete.connect(_page_deleted, sender=Page, dispatch_uid="catalog.page_deleted")
-    post_delete.connect(_page_deleted, sender=ProductPage, dispatch_uid="catalog.product_deleted")
     for signal in (post_save, post_delete):
         signal.connect(_certification, sender=OcopCertification, dispatch_uid=f"cert.{signal}")
         signal.connect(_variant, sender=ProductVariant, dispatch_uid=f"variant.{signal}")

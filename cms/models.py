@@ -18,8 +18,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from catalog.models import Category, ProductSearchEntry
-from catalog.search import cards_in_order
-from catalog.selectors import featured_products, star_spotlight
+from catalog.selectors import cards_in_order, featured_products, star_spotlight
 from marketplace.locations import UnknownLocation, get_province, province_choices
 from marketplace.models import Cooperative
 

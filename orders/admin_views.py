@@ -23,8 +23,24 @@ SUBORDER_NS = "wagtailsnippets_orders_suborder"
 ORDER_NS = "wagtailsnippets_orders_order"
 
 
-def suborder_policy() -> CooperativeScopedPermissionPolicy:
-    return CooperativeScopedPermissionPolicy(
+class NoAddDeleteMixin:
+    """Orders are made by checkouts and moved by actions, never typed in or deleted."""
+
+    def user_has_permission(self, user, action):
+        return action not in ("add", "delete") and super().user_has_permission(user, action)
+
+    def user_has_any_permission(self, user, actions):
+        return super().user_has_any_permission(
+            user, [a for a in actions if a not in ("add", "delete")]
+        )
+
+
+class SubOrderPolicy(NoAddDeleteMixin, CooperativeScopedPermissionPolicy):
+    pass
+
+
+def suborder_policy() -> SubOrderPolicy:
+    return SubOrderPolicy(
         SubOrder, cooperative_lookup="cooperative", cooperative_of=lambda s: s.cooperative_id
     )
 

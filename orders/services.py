@@ -590,10 +590,7 @@ def refund(payment: Payment, *, amount: int, actor, reason: str, reference: str 
         return _add_refund(payment, amount=amount, actor=actor, reference=reference, reason=reason)
     from . import stripe_gateway
 
-    left = payment.amount - payment.refunded_amount
-    if payment.status != PayStatus.SUCCEEDED or not 0 < amount <= left:
-        # The same checks _add_refund makes, before money moves at Stripe.
-        return _add_refund(payment, amount=amount, actor=actor, reference="", reason=reason)
+    _check_refundable(payment, amount)  # before money moves at Stripe
     try:
         refund_id = stripe_gateway.refund(payment, amount)
     except Exception as exc:
@@ -602,16 +599,22 @@ def refund(payment: Payment, *, amount: int, actor, reason: str, reference: str 
     return _add_refund(payment, amount=amount, actor=actor, reference=refund_id, reason=reason)
 
 
+def _check_refundable(payment: Payment, amount: int) -> int:
+    """What is left to refund of ``payment``; raises when ``amount`` cannot be refunded."""
+    if payment.status not in (PayStatus.SUCCEEDED, PayStatus.REFUNDED):
+        raise OrderActionError(_("Only a received payment can be refunded."))
+    left = payment.amount - payment.refunded_amount
+    if not 0 < amount <= left:
+        raise OrderActionError(
+            _("Refund between 1 and %(left)s đồng.") % {"left": f"{left:,}".replace(",", ".")}
+        )
+    return left
+
+
 def _add_refund(payment: Payment, *, amount: int, actor, reference: str, reason: str) -> Refund:
     with transaction.atomic():
         payment = Payment.objects.select_for_update().get(pk=payment.pk)
-        if payment.status not in (PayStatus.SUCCEEDED, PayStatus.REFUNDED):
-            raise OrderActionError(_("Only a received payment can be refunded."))
-        left = payment.amount - payment.refunded_amount
-        if not 0 < amount <= left:
-            raise OrderActionError(
-                _("Refund between 1 and %(left)s đồng.") % {"left": f"{left:,}".replace(",", ".")}
-            )
+        left = _check_refundable(payment, amount)
         refund = Refund.objects.create(
             payment=payment,
             amount=amount,

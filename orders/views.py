@@ -169,10 +169,7 @@ def checkout(request):
             messages.error(request, exc.message)
             return redirect("orders:cart")
         cart.delete()
-        request.session[RECENT_ORDERS] = [
-            order.number,
-            *request.session.get(RECENT_ORDERS, [])[:19],
-        ]
+        _remember_order(request, order.number)
         response = redirect(tracking_path(order))
         carts.set_count_cookie(response, None)
         return response
@@ -221,8 +218,13 @@ def _order_for(request, number: str) -> Order:
     if not allowed:
         raise LinkInvalid
     if token and number not in request.session.get(RECENT_ORDERS, []):
-        request.session[RECENT_ORDERS] = [number, *request.session.get(RECENT_ORDERS, [])[:19]]
+        _remember_order(request, number)
     return order
+
+
+def _remember_order(request, number: str) -> None:
+    """This browser may open the order again without the link (the 20 latest)."""
+    request.session[RECENT_ORDERS] = [number, *request.session.get(RECENT_ORDERS, [])[:19]]
 
 
 def with_order(*, json: bool = False):

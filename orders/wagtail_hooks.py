@@ -19,26 +19,8 @@ from . import admin_views
 from .models import Order, SubOrder, WebhookEvent
 
 
-class NoCreateDeletePolicy(ModelPermissionPolicy):
-    """Orders are made by checkouts and moved by actions, never typed in or deleted."""
-
-    def user_has_permission(self, user, action):
-        return action not in ("add", "delete") and super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return super().user_has_any_permission(
-            user, [a for a in actions if a not in ("add", "delete")]
-        )
-
-
-class ScopedSubOrderPolicy(type(admin_views.POLICY)):
-    def user_has_permission(self, user, action):
-        return action not in ("add", "delete") and super().user_has_permission(user, action)
-
-    def user_has_any_permission(self, user, actions):
-        return super().user_has_any_permission(
-            user, [a for a in actions if a not in ("add", "delete")]
-        )
+class NoCreateDeletePolicy(admin_views.NoAddDeleteMixin, ModelPermissionPolicy):
+    pass
 
 
 def _to_screen(url_for):
@@ -63,9 +45,7 @@ class SubOrderViewSet(ScopedChooserMixin, SnippetViewSet):
 
     @cached_property
     def permission_policy(self):
-        return ScopedSubOrderPolicy(
-            SubOrder, cooperative_lookup="cooperative", cooperative_of=lambda s: s.cooperative_id
-        )
+        return admin_views.suborder_policy()
 
     def get_queryset(self, request):
         return scoped_queryset(self, request).select_related("order", "cooperative")
