@@ -37,8 +37,8 @@ from django.utils.translation import gettext as _
 from marketplace.locations import UnknownLocation, get_province
 from marketplace.models import Cooperative
 
+from .cards import ProductCards
 from .models import Availability, Category, ProductPage, ProductSearchEntry, SearchTerm
-from .selectors import cards_in_order
 from .text import search_terms
 
 logger = logging.getLogger(__name__)
@@ -157,7 +157,7 @@ class FacetValue:
 @dataclass
 class SearchResult:
     query: str
-    hits: list[ProductPage] = field(default_factory=list)
+    hits: ProductCards | list = field(default_factory=list)
     total: int = 0
     page: int = 1
     per_page: int = PER_PAGE
@@ -166,7 +166,7 @@ class SearchResult:
     facets: dict[str, list[FacetValue]] = field(default_factory=dict)
     suggestion: str = ""  # "did you mean": the query as we corrected it
     corrected: bool = False  # the hits are for ``suggestion``, not the words typed
-    popular: list[ProductPage] = field(default_factory=list)  # when nothing matched
+    popular: ProductCards | list = field(default_factory=list)  # when nothing matched
     notes: list[str] = field(default_factory=list)
     backend: str = "database"
 
@@ -176,7 +176,7 @@ class SearchResult:
 
     # Names the templates and callers used before facets existed.
     @property
-    def products(self) -> list[ProductPage]:
+    def products(self) -> ProductCards | list:
         return self.hits
 
     @property
@@ -237,7 +237,7 @@ def search_products(
             _("Page %(page)s is past the last page (%(pages)s).")
             % {"page": page, "pages": result.pages}
         )
-    result.hits = cards_in_order(ids)
+    result.hits = ProductCards(ids)
     if not result.total and words:
         result.popular = popular_products()
     return result
@@ -249,14 +249,14 @@ def _backend() -> str:
     )
 
 
-def popular_products(limit: int = 8) -> list[ProductPage]:
+def popular_products(limit: int = 8) -> ProductCards:
     """Shown when nothing matched: featured first, then the best OCOP stars."""
     ids = list(
         ProductSearchEntry.objects.order_by("-is_featured", "-stars", "page__title").values_list(
             "page_id", flat=True
         )[:limit]
     )
-    return cards_in_order(ids)
+    return ProductCards(ids)
 
 
 class DatabaseSearch:

@@ -23,6 +23,7 @@ from django.db.models import Value
 from django.utils.html import strip_tags
 
 from marketplace.locations import UnknownLocation, get_province, get_ward
+from marketplace.pagecache import bump
 
 from .models import Availability, ProductPage, ProductSearchEntry
 from .selectors import with_listing_data
@@ -124,6 +125,9 @@ def index_products(page_ids: Iterable[int]) -> int:
     from .search import VOCABULARY_KEY
 
     cache.delete(VOCABULARY_KEY)  # spelling corrections learn the new words
+    # Listings, facets and cards read these rows: pages rendered from the old rows (between
+    # the change's commit, which bumped already, and this task) must not be served again.
+    bump()
     if settings.ELASTICSEARCH_URL:
         from .search_es import index_documents
 

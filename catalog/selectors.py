@@ -39,12 +39,6 @@ def live_products() -> QuerySet[ProductPage]:
     return ProductPage.objects.live().public().filter(cooperative__status="approved")
 
 
-def product_cards(queryset: QuerySet[ProductPage] | None = None) -> QuerySet[ProductPage]:
-    """Live products of approved cooperatives, with everything a product card shows."""
-    qs = live_products() if queryset is None else queryset
-    return with_listing_data(qs).order_by("-is_featured", "title")
-
-
 def product_detail(*, page_id: int) -> ProductPage | None:
     return with_listing_data(ProductPage.objects.filter(pk=page_id)).first()
 
@@ -57,20 +51,28 @@ def cards_in_order(ids: list[int]) -> list[ProductPage]:
     return [by_id[i] for i in ids if i in by_id]
 
 
-def featured_products(limit: int = 8) -> list[ProductPage]:
-    return list(product_cards(live_products().filter(is_featured=True))[:limit])
+def featured_products(limit: int = 8):
+    """Featured products by name, listed from the search rows (findable products only)."""
+    from .cards import ProductCards
+    from .models import ProductSearchEntry
+
+    return ProductCards(
+        ProductSearchEntry.objects.filter(is_featured=True)
+        .order_by("title_text", "page_id")
+        .values_list("page_id", flat=True)[:limit]
+    )
 
 
-def star_spotlight(limit: int = 4) -> list[ProductPage]:
+def star_spotlight(limit: int = 4):
     """Products (not already featured) with a valid OCOP certification, best stars first.
 
     Read from the search rows (their ``stars`` is today's valid certification; the nightly
     reindex follows certificates that lapse by date), then loaded as cards."""
+    from .cards import ProductCards
     from .models import ProductSearchEntry
 
-    ids = list(
+    return ProductCards(
         ProductSearchEntry.objects.filter(is_featured=False, stars__gt=0)
         .order_by("-stars", "title_text", "page_id")
         .values_list("page_id", flat=True)[:limit]
     )
-    return cards_in_order(ids)

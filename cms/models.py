@@ -17,8 +17,9 @@ from wagtail.images.blocks import ImageBlock
 from wagtail.models import Page
 from wagtail.search import index
 
+from catalog.cards import ProductCards
 from catalog.models import Category, ProductSearchEntry
-from catalog.selectors import cards_in_order, featured_products, star_spotlight
+from catalog.selectors import featured_products, star_spotlight
 from marketplace.locations import UnknownLocation, get_province, province_choices
 from marketplace.models import Cooperative
 
@@ -37,7 +38,7 @@ def listing_page(request, entries):
         "page_id", flat=True
     )
     page = paginate(request, ids)
-    page.object_list = cards_in_order(list(page.object_list))
+    page.object_list = ProductCards(page.object_list)
     return page
 
 

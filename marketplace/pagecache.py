@@ -108,6 +108,27 @@ def _fetch(key: str):
     return found.get(VERSION_KEY, 0), found.get(key)
 
 
+def get_fragments(keys: list[str]) -> dict:
+    """Other cached pieces (product cards) from the same cache, behind the same breaker:
+    with Redis down, nothing is found and nothing waits."""
+    if not keys or time.monotonic() < _down_until:
+        return {}
+    try:
+        return _cache().get_many(keys)
+    except Exception as exc:
+        _failed(exc)
+        return {}
+
+
+def set_fragments(mapping: dict, seconds: int) -> None:
+    if not mapping or time.monotonic() < _down_until:
+        return
+    try:
+        _cache().set_many(mapping, seconds)
+    except Exception as exc:
+        _failed(exc)
+
+
 def _cacheable_request(request) -> bool:
     return (
         request.method in ("GET", "HEAD")

@@ -62,3 +62,14 @@ def product_json_ld(context, product) -> str:
     }
     payload = json.dumps(data, ensure_ascii=False).translate(JSON_SCRIPT_ESCAPES)
     return format_html('<script type="application/ld+json">{}</script>', mark_safe(payload))
+
+
+@register.simple_tag(takes_context=True)
+def product_cards(context, cards) -> str:
+    """``{% product_cards cards %}``: product cards, from the fragment cache when ``cards``
+    is a :class:`catalog.cards.ProductCards` (any list of products renders as it is)."""
+    from catalog.cards import ProductCards
+
+    if not isinstance(cards, ProductCards):
+        cards = ProductCards.of(list(cards))
+    return mark_safe(cards.render(context))

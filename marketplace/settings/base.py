@@ -163,6 +163,8 @@ PAGE_CACHE_ALIAS = "pages"
 # Whole public pages are kept this long at most (0: off); changes invalidate them at once.
 PAGE_CACHE_SECONDS = int(env("PAGE_CACHE_SECONDS", "600"))
 PAGE_CACHE_RETRY_SECONDS = int(env("PAGE_CACHE_RETRY_SECONDS", "30"))
+# Rendered product cards, keyed on each product's search row (catalog/cards.py; 0: off).
+CARD_CACHE_SECONDS = int(env("CARD_CACHE_SECONDS", "3600"))
 
 # --- Task queue (Celery) --------------------------------------------------
 # Eager (in-process) unless a broker is configured: a fresh machine needs no worker.

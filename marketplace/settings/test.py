@@ -19,6 +19,7 @@ LOGGING["root"]["level"] = "WARNING"  # noqa: F405
 TRACE_SCAN_FLUSH_SIZE = 1  # tests that prove buffering raise it
 # The page cache has its own tests (they turn it on); elsewhere pages render every time.
 PAGE_CACHE_SECONDS = 0
+CARD_CACHE_SECONDS = 0
 # Test transactions never commit, so outbox rows would never be sent: Wagtail's index
 # updates run at once here (the Celery backend has its own test).
 TASKS = {"default": {"BACKEND": "django_tasks.backends.immediate.ImmediateBackend"}}

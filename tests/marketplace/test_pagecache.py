@@ -125,10 +125,101 @@ def test_search_pages_are_cached_and_invalidated_too(
     assert "Chè móc câu La Bằng" in html
 
 
+def test_a_listing_rendered_before_the_index_task_is_not_served_after_it(
+    client, cached, tree, product
+):
+    """In production a change's commit bumps the version and queues the index task; a page
+    rendered in between reads the old search rows. When the task has rewritten them, that
+    page must not be served again."""
+    from catalog.models import ProductVariant
+    from catalog.search_index import index_products
+    from marketplace.pagecache import bump
+
+    url = "/search/?q=che&sort=price_asc"
+    _, html = get(client, url)
+    assert "price_max=199999" in html  # the price facet, from the search row
+    ProductVariant.objects.filter(page=product).update(price=99_000)  # committed...
+    bump()  # ...which bumps; the index task has not run yet
+    stale, html = get(client, url)
+    assert stale["X-Page-Cache"] == "miss" and "price_max=199999" in html
+    assert get(client, url)[0]["X-Page-Cache"] == "hit"
+    index_products([product.pk])  # the task
+    response, html = get(client, url)
+    assert response["X-Page-Cache"] == "miss"
+    assert "price_max=99999" in html and "price_max=199999" not in html
+    assert "99.000\u00a0₫" in html
+
+
+@pytest.fixture
+def cards_cached(settings):
+    """Card fragments on, whole pages off: every request renders the page."""
+    settings.CARD_CACHE_SECONDS = 600
+    caches["pages"].clear()
+    yield settings
+    caches["pages"].clear()
+
+
+def cards_of(html: str) -> list[str]:
+    parts = html.split('<article class="product-card">')[1:]
+    return [part.split("</article>")[0] for part in parts]
+
+
+def test_cards_come_from_the_fragment_cache_with_the_same_html(
+    client, cards_cached, tree, product, django_assert_max_num_queries
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    for i in range(3):
+        add_product(tree.coop_page, title=f"Chè xanh {i}", category=product.category)
+    with CaptureQueriesContext(connection) as first:
+        _, cold = get(client, tree.category_page.url)
+    with CaptureQueriesContext(connection) as second:
+        _, warm = get(client, tree.category_page.url)
+    assert len(cards_of(cold)) == 4 and cards_of(warm) == cards_of(cold)
+    # The products are not loaded again: variants, certifications, images, renditions...
+    assert len(second.captured_queries) <= len(first.captured_queries) - 5
+    english = client.get("/en" + tree.category_page.url).content.decode()
+    assert "Chè búp La Bằng" in english and cards_of(english) != cards_of(cold)
+
+
+def test_a_cached_card_changes_with_its_product(
+    client, cards_cached, tree, product, django_capture_on_commit_callbacks
+):
+    other = add_product(
+        tree.coop_page, title="Chè móc câu", category=product.category, price=90_000
+    )
+    _, html = get(client, tree.category_page.url)
+    assert "125.000\u00a0₫" in html and "90.000\u00a0₫" in html
+    page = product.get_latest_revision_as_object()
+    variants = list(page.variants.all())
+    variants[0].price = 99_000
+    page.variants = variants
+    with django_capture_on_commit_callbacks(execute=True):
+        page.save_revision().publish()
+    _, html = get(client, tree.category_page.url)
+    assert "99.000\u00a0₫" in html and "125.000\u00a0₫" not in html
+    assert "90.000\u00a0₫" in html  # the other card, untouched
+    # Stock running out, a new certification: each shows on the card at once.
+    with django_capture_on_commit_callbacks(execute=True):
+        stock_set_on_hand(variant_id=other.variants.get().pk, on_hand=0)
+    _, html = get(client, tree.category_page.url)
+    card = next(c for c in cards_of(html) if "Chè móc câu" in c)
+    assert "availability--out_of_stock" in card
+    cert = OcopCertification.objects.get(product=other)
+    with django_capture_on_commit_callbacks(execute=True):
+        cert.stars = 5
+        cert.save()
+    _, html = get(client, tree.category_page.url)
+    card = next(c for c in cards_of(html) if "Chè móc câu" in c)
+    assert card.count('<span aria-hidden="true">★</span>') == 5
+
+
 def test_redis_down_pages_are_still_served(client, settings, product, caplog):
     import marketplace.pagecache as pagecache
 
     settings.PAGE_CACHE_SECONDS = 600
+    settings.CARD_CACHE_SECONDS = 600
     settings.CACHES = {
         # As production configures Redis, with Redis unreachable.
         "default": {

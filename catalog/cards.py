@@ -1,0 +1,124 @@
+"""Product cards for listings (home, categories, cooperatives, regions, search), rendered
+through a fragment cache keyed on what changes.
+
+A listing knows its products' ids from the search rows. Each card's HTML is cached under the
+product's search row stamp (``ProductSearchEntry.indexed_at``), the language, the host, the
+local date and the card templates' own source: everything a card shows (name, image,
+cooperative, price, variants, OCOP stars, availability) reaches the search row through
+``catalog.signals`` → ``catalog.search_index.index_products``, which rewrites the row and so
+changes the stamp; dates that open pre-order windows or lapse certificates are in the key.
+So the page cache's global version can move on every change while the cards of products
+that did not change are reused: a page rendered after a publish loads and renders only the
+card that changed.
+
+Products load (six queries for any number of cards) only for the cards not found, and only
+when the listing is rendered. ``CARD_CACHE_SECONDS = 0`` turns the fragments off; the cache
+is the page cache's, behind the same breaker (Redis down: every card renders, nothing waits).
+"""
+
+import hashlib
+from collections.abc import Sequence
+from functools import cache
+
+from django.conf import settings
+from django.template import engines
+from django.utils import timezone
+from django.utils.translation import get_language
+
+from marketplace import pagecache
+
+from .models import ProductPage, ProductSearchEntry
+from .selectors import cards_in_order
+
+CARD_TEMPLATE = "includes/product_card.html"
+CARD_PARTS = (CARD_TEMPLATE, "includes/stars.html", "includes/availability.html")
+
+
+@cache
+def _templates_digest() -> str:
+    """A deploy that changes the card markup starts new fragments."""
+    digest = hashlib.sha256()
+    for name in CARD_PARTS:
+        digest.update(engines["django"].engine.get_template(name).source.encode())
+    return digest.hexdigest()[:12]
+
+
+class ProductCards(Sequence):
+    """The cards of ``ids``, in that order. Iterating gives the products (loaded once, on
+    first use); ``{% product_cards %}`` renders them through the fragment cache. Truthiness
+    and ``len`` count the ids, so ``{% if %}`` loads nothing."""
+
+    def __init__(self, ids):
+        self.ids = list(ids)
+        self._products: list[ProductPage] | None = None
+
+    @classmethod
+    def of(cls, products: list[ProductPage]) -> "ProductCards":
+        """Cards of products already loaded."""
+        cards = cls(p.pk for p in products)
+        cards._products = products
+        return cards
+
+    def products(self) -> list[ProductPage]:
+        if self._products is None:
+            self._products = cards_in_order(self.ids)
+        return self._products
+
+    def __getitem__(self, index):
+        return self.products()[index]
+
+    def __iter__(self):
+        return iter(self.products())
+
+    def __len__(self) -> int:
+        return len(self.ids) if self._products is None else len(self._products)
+
+    def __bool__(self) -> bool:
+        return bool(self.ids)
+
+    def __eq__(self, other) -> bool:
+        return list(self) == list(other)
+
+    def __repr__(self) -> str:
+        return f"ProductCards({self.ids!r})"
+
+    def render(self, context) -> str:
+        """The cards' HTML, in order; ``context`` is the page's template context."""
+        if not self.ids:
+            return ""
+        request = context.get("request")
+        template = context.template.engine.get_template(CARD_TEMPLATE)
+
+        def draw(product: ProductPage) -> str:
+            with context.push(product=product, request=request):
+                return template.render(context)
+
+        seconds = getattr(settings, "CARD_CACHE_SECONDS", 0)
+        if seconds <= 0:
+            return "".join(draw(product) for product in self.products())
+        stamps = dict(
+            ProductSearchEntry.objects.filter(page_id__in=self.ids).values_list(
+                "page_id", "indexed_at"
+            )
+        )
+        base = "|".join(
+            (
+                get_language() or "",
+                request.get_host() if request is not None else "",
+                timezone.localdate().isoformat(),
+                _templates_digest(),
+            )
+        )
+        keys = {
+            pk: "card:" + hashlib.sha256(f"{pk}|{stamp.isoformat()}|{base}".encode()).hexdigest()
+            for pk in self.ids
+            if (stamp := stamps.get(pk)) is not None
+        }
+        found = pagecache.get_fragments(list(keys.values()))
+        missing = [pk for pk, key in keys.items() if key not in found]
+        drawn = {}
+        if missing:
+            products = self.products() if self._products is not None else cards_in_order(missing)
+            drawn = {p.pk: draw(p) for p in products if p.pk in missing}
+            pagecache.set_fragments({keys[pk]: html for pk, html in drawn.items()}, seconds)
+        return "".join(found.get(keys[pk]) or drawn.get(pk, "") for pk in keys)
