@@ -562,6 +562,11 @@ class ProductSearchEntry(models.Model):
         indexes = [
             models.Index(fields=["category", "price_min"], name="search_category_price"),
             models.Index(fields=["cooperative"], name="search_cooperative"),
+            # Popular products, the blank search, the home page's featured and spotlight.
+            models.Index(
+                fields=["-is_featured", "-stars", "title_text", "page_id"],
+                name="search_default_order",
+            ),
         ]
 
     def __str__(self) -> str:

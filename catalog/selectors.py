@@ -52,13 +52,14 @@ def cards_in_order(ids: list[int]) -> list[ProductPage]:
 
 
 def featured_products(limit: int = 8):
-    """Featured products by name, listed from the search rows (findable products only)."""
+    """Featured products, best OCOP stars first, then by name; listed from the search rows
+    (findable products only) in the order of their index ``search_default_order``."""
     from .cards import ProductCards
     from .models import ProductSearchEntry
 
     return ProductCards(
         ProductSearchEntry.objects.filter(is_featured=True)
-        .order_by("title_text", "page_id")
+        .order_by("-stars", "title_text", "page_id")
         .values_list("page_id", flat=True)[:limit]
     )
 

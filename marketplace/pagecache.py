@@ -23,6 +23,7 @@ failure the cache is not tried again for ``PAGE_CACHE_RETRY_SECONDS`` in this pr
 an outage does not add a connection timeout to every request.
 """
 
+import functools
 import hashlib
 import logging
 import time
@@ -30,9 +31,13 @@ import time
 from django.conf import settings
 from django.core.cache import caches
 from django.db import transaction
-from django.http import HttpResponse
+from django.http import HttpRequest, HttpResponse
+from django.middleware.security import SecurityMiddleware
+from django.test.signals import setting_changed
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
+
+from . import redis_held
 
 logger = logging.getLogger(__name__)
 
@@ -51,6 +56,7 @@ SKIP_PREFIXES = (
     "/.well-known/",
 )
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options")
+FETCHED = "ocop.pagecache.fetched"  # environ: (key, version) the WSGI short way found stale
 _down_until = 0.0
 
 
@@ -97,10 +103,14 @@ def _fetch(key: str):
     cache = _cache()
     client = getattr(cache, "client", None)
     if client is not None and hasattr(client, "get_client"):
-        # django-redis: one MGET on the raw connection, skipping per-key bookkeeping (the
-        # version is an integer Redis keeps as text; entries are django-redis pickles).
-        raw_version, raw_entry = client.get_client(write=False).mget(
-            cache.make_and_validate_key(VERSION_KEY), cache.make_and_validate_key(key)
+        # django-redis: one MGET on a connection this thread keeps, skipping per-key
+        # bookkeeping (the version is an integer Redis keeps as text; entries are
+        # django-redis pickles).
+        raw_version, raw_entry = redis_held.command(
+            client.get_client(write=False),
+            "MGET",
+            cache.make_key(VERSION_KEY),
+            cache.make_key(key),
         )
         version = int(raw_version) if raw_version is not None else 0
         return version, client.decode(raw_entry) if raw_entry is not None else None
@@ -132,13 +142,37 @@ def set_fragments(mapping: dict, seconds: int) -> None:
 def _cacheable_request(request) -> bool:
     return (
         request.method in ("GET", "HEAD")
-        and not request.path.startswith(SKIP_PREFIXES)
+        and not request.path_info.startswith(SKIP_PREFIXES)
         and "preview" not in request.GET
     )
 
 
-def _key(request) -> str:
-    raw = f"{request.get_host()}|{request.get_full_path()}|{timezone.localdate().isoformat()}"
+def _is_secure(meta) -> bool:
+    """``HttpRequest.is_secure`` on the WSGI environ."""
+    if settings.SECURE_PROXY_SSL_HEADER:
+        header, secure_value = settings.SECURE_PROXY_SSL_HEADER
+        value = meta.get(header)
+        if value is not None:
+            return value.split(",", 1)[0].strip() == secure_value
+    return meta.get("wsgi.url_scheme") == "https"
+
+
+def _key(meta) -> str:
+    """The entry's key, from the WSGI environ (``request.META``) as the server gave it: the
+    host, the scheme, the path and query string, and the local date. Built from the same
+    values by the middleware and the WSGI short way, so either finds what the other stored.
+    (A host Django refuses never reaches a 200, so it never has an entry.)"""
+    raw = "|".join(
+        (
+            meta.get("HTTP_HOST") or f"{meta.get('SERVER_NAME')}:{meta.get('SERVER_PORT')}",
+            meta.get("HTTP_X_FORWARDED_HOST", "") if settings.USE_X_FORWARDED_HOST else "",
+            "https" if _is_secure(meta) else "http",
+            meta.get("SCRIPT_NAME", ""),
+            meta.get("PATH_INFO", ""),
+            meta.get("QUERY_STRING", ""),
+            timezone.localdate().isoformat(),
+        )
+    )
     return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
 
 
@@ -161,12 +195,16 @@ class PageCacheMiddleware:
     def __call__(self, request):
         if not (_usable() and _cacheable_request(request)):
             return self.get_response(request)
-        key = _key(request)
-        try:
-            version, entry = _fetch(key)
-        except Exception as exc:
-            _failed(exc)
-            return self.get_response(request)
+        key = _key(request.META)
+        fetched = request.META.pop(FETCHED, None)
+        if fetched is not None and fetched[0] == key:  # the WSGI short way looked already
+            version, entry = fetched[1], None
+        else:
+            try:
+                version, entry = _fetch(key)
+            except Exception as exc:
+                _failed(exc)
+                return self.get_response(request)
         if entry is not None and entry[0] == version:
             _, status, headers, body = entry
             response = HttpResponse(body, status=status)
@@ -189,3 +227,100 @@ class PageCacheMiddleware:
                 _failed(exc)
             response["X-Page-Cache"] = "miss"
         return response
+
+
+# --- the WSGI short way -----------------------------------------------------------------
+
+# The middleware a hit passes through before PageCacheMiddleware answers it; the short way
+# does what they do to such a request (see CachedPages).
+FRONT_MIDDLEWARE = [
+    "django.middleware.security.SecurityMiddleware",
+    "whitenoise.middleware.WhiteNoiseMiddleware",
+    "marketplace.pagecache.PageCacheMiddleware",
+]
+
+
+@functools.cache
+def _security_headers(secure: bool) -> tuple[tuple[str, str], ...]:
+    """The headers SecurityMiddleware adds to a response of a (secure) request."""
+
+    class Probe(HttpRequest):
+        def is_secure(self) -> bool:
+            return secure
+
+    response = SecurityMiddleware(lambda request: None).process_response(Probe(), HttpResponse())
+    return tuple((k, v) for k, v in response.items() if k != "Content-Type")
+
+
+def _settings_changed(**kwargs) -> None:
+    if kwargs["setting"].startswith("SECURE_"):
+        _security_headers.cache_clear()
+
+
+setting_changed.connect(_settings_changed, dispatch_uid="pagecache.security_headers")
+
+
+def wsgi_hit(environ) -> tuple[str, list[tuple[str, str]], bytes] | None:
+    """The stored page for this WSGI request as (status line, headers, body), or None.
+
+    What the usual way does to a hit, done here: SecurityMiddleware's redirect to HTTPS
+    (such a request goes the usual way) and its headers; WhiteNoise has nothing to do (its
+    files are never stored). On a miss, the version read is left in the environ so that the
+    middleware does not ask Redis again.
+    """
+    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not _usable():
+        return None
+    if environ.get("PATH_INFO", "").startswith(SKIP_PREFIXES):
+        return None
+    if "preview" in environ.get("QUERY_STRING", ""):
+        return None  # maybe a staff preview: the middleware decides
+    secure = _is_secure(environ)
+    if settings.SECURE_SSL_REDIRECT and not secure:
+        return None
+    key = _key(environ)
+    try:
+        version, entry = _fetch(key)
+    except Exception as exc:
+        _failed(exc)
+        return None
+    if entry is None or entry[0] != version:
+        environ[FETCHED] = (key, version)
+        return None
+    _, status, headers, body = entry
+    return (
+        f"{status} OK",
+        [
+            *headers,
+            ("X-Page-Cache", "hit"),
+            *_security_headers(secure),
+            ("Content-Length", str(len(body))),
+        ],
+        body,
+    )
+
+
+class CachedPages:
+    """WSGI application in front of Django's handler: a page-cache hit is answered before
+    Django's request cycle (request object, signals, middleware, response object), which
+    costs more than the hit itself. Anything else goes to ``app``.
+
+    Only while the middleware in front of PageCacheMiddleware are the ones ``wsgi_hit``
+    stands in for (``FRONT_MIDDLEWARE``): a new one there turns the short way off.
+    """
+
+    def __init__(self, app):
+        self.app = app
+        self.enabled = list(settings.MIDDLEWARE[: len(FRONT_MIDDLEWARE)]) == FRONT_MIDDLEWARE
+        if not self.enabled:
+            logger.warning(
+                "MIDDLEWARE does not start with marketplace.pagecache.FRONT_MIDDLEWARE: cached"
+                " pages take the whole request cycle until the short way is updated."
+            )
+
+    def __call__(self, environ, start_response):
+        hit = wsgi_hit(environ) if self.enabled else None
+        if hit is None:
+            return self.app(environ, start_response)
+        status, headers, body = hit
+        start_response(status, headers)
+        return [body]

@@ -8,7 +8,6 @@ rule function judges the scan being answered, so its warnings show at once.
 
 import contextlib
 import json
-import os
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -21,6 +20,8 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
+
+from marketplace import redis_held
 
 from .models import AnomalyFlag, Batch, Scan, Stamp
 
@@ -157,26 +158,9 @@ def record(entry: dict) -> None:
         _queue_flush()
 
 
-_pushing = threading.local()
-
-
 def _push(client, payload: str) -> int:
-    """RPUSH on a connection this thread keeps out of the pool: the scan's one round trip
-    without the pool's checkout, retry and release around it (half its cost). Should that
-    connection fail, the pool's way with its retries (what every scan took before)."""
-    pool = client.connection_pool
-    held = getattr(_pushing, "held", None)
-    if held is None or held[0] is not pool or held[1] != os.getpid():
-        held = _pushing.held = (pool, os.getpid(), pool.get_connection())
-    connection = held[2]
-    try:
-        connection.send_command("RPUSH", BUFFER_KEY, payload)
-        return connection.read_response()
-    except Exception:
-        _pushing.held = None
-        with contextlib.suppress(Exception):
-            connection.disconnect()
-    return client.rpush(BUFFER_KEY, payload)
+    """RPUSH on the connection this thread keeps (``marketplace.redis_held``)."""
+    return redis_held.command(client, "RPUSH", BUFFER_KEY, payload)
 
 
 def _queue_flush() -> None:

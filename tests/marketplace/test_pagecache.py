@@ -245,3 +245,107 @@ def test_redis_down_pages_are_still_served(client, settings, product, caplog):
         assert pagecache._down_until > 0
     finally:
         pagecache._down_until = 0.0
+
+
+# --- the WSGI short way (marketplace.wsgi serves CachedPages) ---------------------------
+
+
+def call(app, path, query="", **extra):
+    import io
+
+    environ = {
+        "REQUEST_METHOD": "GET",
+        "PATH_INFO": path,
+        "QUERY_STRING": query,
+        "SERVER_NAME": "testserver",
+        "SERVER_PORT": "80",
+        "HTTP_HOST": "testserver",
+        "SERVER_PROTOCOL": "HTTP/1.1",
+        "wsgi.url_scheme": "http",
+        "wsgi.input": io.BytesIO(b""),
+        "wsgi.errors": io.StringIO(),
+        **extra,
+    }
+    answer = {}
+
+    def start_response(status, headers):
+        answer["status"], answer["headers"] = status, headers
+
+    chunks = app(environ, start_response)
+    body = b"".join(chunks)
+    getattr(chunks, "close", lambda: None)()
+    return answer["status"], dict(answer["headers"]), body
+
+
+@pytest.fixture
+def app(cached):
+    from django.core.handlers.wsgi import WSGIHandler
+    from django.core.signals import request_finished, request_started
+    from django.db import close_old_connections
+
+    from marketplace.pagecache import CachedPages
+
+    app = CachedPages(WSGIHandler())
+    assert app.enabled, "MIDDLEWARE changed in front of the page cache: see CachedPages"
+    # As Django's test client: the test's transaction keeps its connection.
+    request_started.disconnect(close_old_connections)
+    request_finished.disconnect(close_old_connections)
+    yield app
+    request_started.connect(close_old_connections)
+    request_finished.connect(close_old_connections)
+
+
+def test_the_short_way_serves_a_hit_as_the_whole_stack_does(app, settings, product):
+    status, headers, body = call(app, product.url)
+    assert (status, headers["X-Page-Cache"]) == ("200 OK", "miss")
+    assert "125.000\u00a0₫".encode() in body
+    short = call(app, product.url)
+    app.enabled = False  # the same hit through Django's request cycle and middleware
+    usual = call(app, product.url)
+    assert short[2] == usual[2] == body
+    assert short[1] == {**usual[1], "Content-Length": str(len(body))}
+    assert short[1]["X-Page-Cache"] == "hit" and short[1]["X-Content-Type-Options"] == "nosniff"
+
+
+def test_the_short_way_keeps_https_rules(app, settings, product):
+    from django.core.handlers.wsgi import WSGIHandler
+
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    settings.SECURE_HSTS_SECONDS = 3600
+    app.app = WSGIHandler()  # its middleware read the settings when built
+    https = {"HTTP_X_FORWARDED_PROTO": "https"}
+    call(app, product.url, **https)
+    short = call(app, product.url, **https)
+    assert short[1]["X-Page-Cache"] == "hit"
+    assert short[1]["Strict-Transport-Security"] == "max-age=3600"
+    app.enabled = False
+    assert call(app, product.url, **https)[1] == {
+        k: v for k, v in short[1].items() if k != "Content-Length"
+    }
+    app.enabled = True
+    # Plain HTTP is another entry, without HSTS; with SECURE_SSL_REDIRECT it is redirected.
+    status, headers, _ = call(app, product.url)
+    assert headers["X-Page-Cache"] == "miss" and "Strict-Transport-Security" not in headers
+    settings.SECURE_SSL_REDIRECT = True
+    app.app = WSGIHandler()
+    status, headers, _ = call(app, product.url)
+    assert status.startswith("301") and headers["Location"].startswith("https://")
+
+
+def test_the_short_way_leaves_the_rest_to_django(app, settings, product, tree):
+    call(app, product.url)
+    assert call(app, product.url)[1]["X-Page-Cache"] == "hit"
+    # A preview, another method, a path the cache skips, a host Django refuses.
+    assert "X-Page-Cache" not in call(app, product.url, "preview=1")[1]
+    status, headers, _ = call(app, product.url, REQUEST_METHOD="POST")
+    assert "X-Page-Cache" not in headers
+    assert "X-Page-Cache" not in call(app, "/api/v1/wards", "province=19")[1]
+    status, _, _ = call(app, product.url, HTTP_HOST="evil.example")
+    assert status.startswith("400")
+    # A new middleware in front of the page cache turns the short way off.
+    from django.core.handlers.wsgi import WSGIHandler
+
+    from marketplace.pagecache import CachedPages
+
+    settings.MIDDLEWARE = ["django.middleware.gzip.GZipMiddleware", *settings.MIDDLEWARE]
+    assert not CachedPages(WSGIHandler()).enabled
