@@ -254,9 +254,9 @@ def _backend() -> str:
 def popular_products(limit: int = 8) -> ProductCards:
     """Shown when nothing matched: featured first, then the best OCOP stars."""
     ids = list(
-        ProductSearchEntry.objects.order_by(*DEFAULT_ORDER).values_list(
-            "page_id", flat=True
-        )[:limit]
+        ProductSearchEntry.objects.order_by(*DEFAULT_ORDER).values_list("page_id", flat=True)[
+            :limit
+        ]
     )
     return ProductCards(ids)
 
