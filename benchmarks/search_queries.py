@@ -76,6 +76,10 @@ def main() -> None:
     parser.add_argument("--queries", type=int, default=200)
     args = parser.parse_args()
     tb.setup_django()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # as marketplace/wsgi.py does in each worker after start-up
     from django.db import connection
     from django.test.utils import CaptureQueriesContext
 

@@ -23,6 +23,10 @@ def main() -> None:
     import django
 
     django.setup()
+    import gc
+
+    gc.collect()
+    gc.freeze()  # as marketplace/wsgi.py does in each worker after start-up
     from django.core.signals import request_finished
     from django.db import close_old_connections, connection
     from django.test import Client
