@@ -51,6 +51,8 @@ class ProductCards(Sequence):
     def __init__(self, ids):
         self.ids = list(ids)
         self._products: list[ProductPage] | None = None
+        self._batch: list[ProductCards] | None = None
+        self._html: str | None = None
 
     @classmethod
     def of(cls, products: list[ProductPage]) -> "ProductCards":
@@ -82,43 +84,66 @@ class ProductCards(Sequence):
     def __repr__(self) -> str:
         return f"ProductCards({self.ids!r})"
 
+    @staticmethod
+    def together(*lists: "ProductCards") -> None:
+        """Lists shown on the same page (the home page's featured and spotlight): the first
+        one rendered looks up, loads and draws the cards of all of them at once."""
+        for cards in lists:
+            cards._batch = list(lists)
+
     def render(self, context) -> str:
         """The cards' HTML, in order; ``context`` is the page's template context."""
-        if not self.ids:
-            return ""
-        request = context.get("request")
-        template = context.template.engine.get_template(CARD_TEMPLATE)
+        if self._html is None:
+            batch = self._batch or [self]
+            drawn = _draw([pk for cards in batch for pk in cards.ids], batch, context)
+            for cards in batch:
+                cards._html = "".join(drawn[pk] for pk in cards.ids if pk in drawn)
+        return self._html
 
-        def draw(product: ProductPage) -> str:
-            with context.push(product=product, request=request):
-                return template.render(context)
 
-        seconds = getattr(settings, "CARD_CACHE_SECONDS", 0)
-        if seconds <= 0:
-            return "".join(draw(product) for product in self.products())
-        stamps = dict(
-            ProductSearchEntry.objects.filter(page_id__in=self.ids).values_list(
-                "page_id", "indexed_at"
-            )
-        )
-        base = "|".join(
-            (
-                get_language() or "",
-                request.get_host() if request is not None else "",
-                timezone.localdate().isoformat(),
-                _templates_digest(),
-            )
-        )
-        keys = {
-            pk: "card:" + hashlib.sha256(f"{pk}|{stamp.isoformat()}|{base}".encode()).hexdigest()
-            for pk in self.ids
-            if (stamp := stamps.get(pk)) is not None
-        }
-        found = pagecache.get_fragments(list(keys.values()))
-        missing = [pk for pk, key in keys.items() if key not in found]
+def _draw(ids: list[int], batch: list[ProductCards], context) -> dict[int, str]:
+    """{product id: card HTML} for ``ids``: from the fragment cache, else drawn (products
+    loaded in one go, or taken from lists that loaded them already)."""
+    ids = list(dict.fromkeys(ids))
+    if not ids:
+        return {}
+    request = context.get("request")
+    template = context.template.engine.get_template(CARD_TEMPLATE)
+
+    def load(wanted: list[int]) -> list[ProductPage]:
+        known = {p.pk: p for cards in batch if cards._products is not None for p in cards._products}
+        rest = [pk for pk in wanted if pk not in known]
+        if rest:
+            known.update((p.pk, p) for p in cards_in_order(rest))
+        return [known[pk] for pk in wanted if pk in known]
+
+    def draw(products: list[ProductPage]) -> dict[int, str]:
         drawn = {}
-        if missing:
-            products = self.products() if self._products is not None else cards_in_order(missing)
-            drawn = {p.pk: draw(p) for p in products if p.pk in missing}
-            pagecache.set_fragments({keys[pk]: html for pk, html in drawn.items()}, seconds)
-        return "".join(found.get(keys[pk]) or drawn.get(pk, "") for pk in keys)
+        for product in products:
+            with context.push(product=product, request=request):
+                drawn[product.pk] = template.render(context)
+        return drawn
+
+    seconds = getattr(settings, "CARD_CACHE_SECONDS", 0)
+    if seconds <= 0:
+        return draw(load(ids))
+    stamps = dict(
+        ProductSearchEntry.objects.filter(page_id__in=ids).values_list("page_id", "indexed_at")
+    )
+    base = "|".join(
+        (
+            get_language() or "",
+            request.get_host() if request is not None else "",
+            timezone.localdate().isoformat(),
+            _templates_digest(),
+        )
+    )
+    keys = {
+        pk: "card:" + hashlib.sha256(f"{pk}|{stamp.isoformat()}|{base}".encode()).hexdigest()
+        for pk in ids
+        if (stamp := stamps.get(pk)) is not None
+    }
+    found = pagecache.get_fragments(list(keys.values()))
+    drawn = draw(load([pk for pk, key in keys.items() if key not in found]))
+    pagecache.set_fragments({keys[pk]: html for pk, html in drawn.items()}, seconds)
+    return {pk: found.get(key) or drawn.get(pk, "") for pk, key in keys.items()}

@@ -80,6 +80,7 @@ class HomePage(Page):
         context = super().get_context(request, *args, **kwargs)
         context["featured"] = featured_products()
         context["spotlight"] = star_spotlight()
+        ProductCards.together(context["featured"], context["spotlight"])
         context["categories"] = (
             CategoryPage.objects.live().child_of(self).select_related("category", "image")
         )

@@ -8,8 +8,9 @@ from ..factories import add_product, make_image
 
 pytestmark = pytest.mark.django_db
 
-# Search: the hits, the total, six facet counts and the query log.
-MAX_QUERIES = {"home": 25, "category": 20, "product": 20, "cooperative": 20, "search": 20}
+# Search: the facet scan with its names, the hits, the query log. Home: one load of the
+# featured and spotlight cards together (ProductCards.together).
+MAX_QUERIES = {"home": 20, "category": 20, "product": 20, "cooperative": 20, "search": 20}
 
 
 def build_catalog(tree, size: int):
