@@ -38,6 +38,16 @@ def get_province(code: int) -> Province:
         raise UnknownLocation(f"Unknown province code {code}") from exc
 
 
+def province_name(code: int | None) -> str:
+    """The province's name, or "" for no code or a code that is not a province."""
+    if not code:
+        return ""
+    try:
+        return get_province(code).name
+    except UnknownLocation:
+        return ""
+
+
 def get_ward(code: int) -> Ward:
     try:
         return Ward.from_code(int(code))

@@ -14,13 +14,16 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_POST
 
-from .forms import RecallForm, StampOrderForm, VoidForm
+from marketplace.locations import province_name
+
+from .forms import FlagReviewForm, RecallForm, StampOrderForm, VoidForm
 from .models import AnomalyFlag, Batch, StampOrder
 from .permissions import batch_permission_policy
 from .services import (
     TraceabilityError,
     batch_recall,
     batch_release,
+    flag_review,
     is_operator,
     stamp_order_create,
     stamp_order_retry,
@@ -216,3 +219,49 @@ def batch_epcis_download(request, pk: int):
     from .views import epcis_response
 
     return epcis_response(_batch_for(request, pk))
+
+
+FLAG_NAMESPACE = "wagtailsnippets_traceability_anomalyflag"
+
+
+def flag_review_view(request, pk: int):
+    """An operator reviews one anomaly flag: explained (stops warning) or confirmed."""
+    if not is_operator(request.user):
+        raise PermissionDenied
+    flag = get_object_or_404(
+        AnomalyFlag.objects.select_related(
+            "stamp__batch__variant__page", "stamp__batch__cooperative", "reviewed_by"
+        ),
+        pk=pk,
+    )
+    form = FlagReviewForm(request.POST or None)
+    status = 200
+    if request.method == "POST":
+        if form.is_valid():
+            try:
+                flag_review(
+                    flag=flag,
+                    outcome=form.cleaned_data["outcome"],
+                    note=form.cleaned_data["note"],
+                    user=request.user,
+                )
+            except TraceabilityError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(request, _("Review saved."))
+                return redirect(reverse(f"{FLAG_NAMESPACE}:list"))
+        status = 400
+    batch = flag.stamp.batch
+    context = {
+        "flag": flag,
+        "batch": batch,
+        "form": form,
+        "scans": [
+            (scan, province_name(scan.province_code))
+            for scan in flag.stamp.scans.order_by("-scanned_at")[:20]
+        ],
+        "batch_url": batch_url(batch),
+        "list_url": reverse(f"{FLAG_NAMESPACE}:list"),
+        "header_title": _("Review: %(rule)s") % {"rule": flag.get_rule_display()},
+    }
+    return TemplateResponse(request, "traceability/admin/flag_review.html", context, status=status)

@@ -55,3 +55,17 @@ class VoidForm(forms.Form):
     number_from = forms.IntegerField(label=_("From stamp no."), min_value=1)
     number_to = forms.IntegerField(label=_("To stamp no."), min_value=1, required=False)
     reason = forms.CharField(label=_("Reason"), max_length=500)
+
+
+class FlagReviewForm(forms.Form):
+    outcome = forms.ChoiceField(
+        label=_("Finding"),
+        choices=[
+            ("explained", _("Explained: not a fake (e.g. a sample on a fair stand)")),
+            ("confirmed", _("Confirmed: suspected fake (keep warning shoppers)")),
+        ],
+        widget=forms.RadioSelect,
+    )
+    note = forms.CharField(
+        label=_("What you found"), widget=forms.Textarea(attrs={"rows": 3}), max_length=500
+    )

@@ -355,6 +355,10 @@ class Stamp(models.Model):
     # The last scan that named a province, and when: what the two-provinces rule compares.
     last_scan_province = models.PositiveSmallIntegerField(null=True, blank=True)
     last_province_scan_at = models.DateTimeField(null=True, blank=True)
+    # Scans an operator explained when reviewing a "too many scans" flag (a sample on a fair
+    # stand): the rule counts only the scans after them. A database default, as issuing
+    # COPYs rows without it.
+    scans_explained = models.PositiveIntegerField(default=0, db_default=0)
 
     class Meta:
         verbose_name = _("stamp")
@@ -459,9 +463,30 @@ class AnomalyFlag(models.Model):
     batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="flags")
     rule = models.CharField(_("rule"), max_length=24, choices=Rule.choices)
     detail = models.CharField(_("detail"), max_length=300, blank=True)
+
+    class Outcome(models.TextChoices):
+        OPEN = "open", _("Not reviewed yet")
+        EXPLAINED = "explained", _("Explained: not a fake")
+        CONFIRMED = "confirmed", _("Confirmed: suspected fake")
+
     occurrences = models.PositiveIntegerField(default=1)
     first_seen = models.DateTimeField()
     last_seen = models.DateTimeField()
+    # The operator's review. An explained flag no longer warns shoppers; it opens again when
+    # the rule is broken again after the review (for "too many scans": as many scans again).
+    outcome = models.CharField(
+        _("review"), max_length=16, choices=Outcome.choices, default=Outcome.OPEN
+    )
+    reviewed_at = models.DateTimeField(_("reviewed at"), null=True, blank=True)
+    reviewed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("reviewed by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    review_note = models.CharField(_("review note"), max_length=500, blank=True)
 
     class Meta:
         verbose_name = _("anomaly flag")

@@ -43,6 +43,7 @@ class ScanSummary:
     scan_count: int
     last_province_scan_at: datetime | None
     last_scan_province: int | None
+    scans_explained: int = 0
 
     @classmethod
     def of(cls, stamp: Stamp) -> "ScanSummary":
@@ -52,6 +53,7 @@ class ScanSummary:
             stamp.scan_count,
             stamp.last_province_scan_at,
             stamp.last_scan_province,
+            stamp.scans_explained,
         )
 
 
@@ -64,12 +66,22 @@ def judge(summary: ScanSummary, *, at: datetime, province: int | None) -> list[t
     config = anomaly_config()
     flags = []
     count = summary.scan_count + 1
-    if count > config["max_scans"]:
+    if count - summary.scans_explained > config["max_scans"]:
         flags.append(
             (
                 Rule.TOO_MANY_SCANS,
                 _("Scanned %(n)s times (more than %(max)s).")
-                % {"n": count, "max": config["max_scans"]},
+                % {"n": count, "max": config["max_scans"]}
+                if not summary.scans_explained
+                else _(
+                    "Scanned %(n)s times, %(since)s of them since an operator's review (more"
+                    " than %(max)s)."
+                )
+                % {
+                    "n": count,
+                    "since": count - summary.scans_explained,
+                    "max": config["max_scans"],
+                },
             )
         )
     window = timedelta(hours=config["province_window_hours"])
@@ -339,9 +351,11 @@ def _store_flags(flags: dict) -> None:
         else:
             flag.occurrences += data["n"]
             flag.detail, flag.last_seen = data["detail"], data["last"]
+            if flag.outcome == AnomalyFlag.Outcome.EXPLAINED:
+                flag.outcome = AnomalyFlag.Outcome.OPEN  # broken again since the review
             changed.append(flag)
     AnomalyFlag.objects.bulk_create(new, ignore_conflicts=True)
-    AnomalyFlag.objects.bulk_update(changed, ["occurrences", "detail", "last_seen"])
+    AnomalyFlag.objects.bulk_update(changed, ["occurrences", "detail", "last_seen", "outcome"])
 
 
 def now_iso() -> str:

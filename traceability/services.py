@@ -6,13 +6,14 @@ from django.conf import settings
 from django.core.exceptions import PermissionDenied
 from django.db import IntegrityError, transaction
 from django.db.models import Max, Sum
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from catalog.models import ProductVariant
 from marketplace.roles import member_cooperative_ids
 
 from .digital_link import LINK_TOO_LONG, stamp_fits_qr
-from .models import Batch, StampOrder
+from .models import AnomalyFlag, Batch, Stamp, StampOrder
 from .states import ForbiddenTransition, batch_transition, stamps_transition
 
 
@@ -119,6 +120,34 @@ def stamps_void(
     if not voided:
         raise TraceabilityError(_("No stamp in that range can be voided (already voided?)."))
     return voided
+
+
+def flag_review(*, flag: AnomalyFlag, outcome: str, note: str, user=None) -> AnomalyFlag:
+    """An operator's review of an anomaly flag (operators only).
+
+    *Explained* (a sample on a fair stand, a shop's display bag): the flag stops warning
+    shoppers; a "too many scans" flag counts the stamp's scans so far as explained, so it
+    opens again only after as many scans again. *Confirmed*: it keeps warning (void or
+    recall from the batch's screen). Who, when and why are kept on the flag.
+    """
+    if not is_operator(user):
+        raise PermissionDenied(_("Only the province OCOP office reviews anomaly flags."))
+    note = (note or "").strip()
+    if outcome not in (AnomalyFlag.Outcome.EXPLAINED, AnomalyFlag.Outcome.CONFIRMED):
+        raise TraceabilityError(_("Choose whether the flag is explained or confirmed."))
+    if not note:
+        raise TraceabilityError(_("Say what you found (e.g. a sample on a fair stand)."))
+    with transaction.atomic():
+        # Stamp before flag: the order the scan flush locks them in.
+        stamp = Stamp.objects.select_for_update().get(pk=flag.stamp_id)
+        flag = AnomalyFlag.objects.select_for_update().get(pk=flag.pk)
+        flag.outcome, flag.review_note = outcome, note[:500]
+        flag.reviewed_at, flag.reviewed_by = timezone.now(), user
+        flag.save(update_fields=["outcome", "review_note", "reviewed_at", "reviewed_by"])
+        if outcome == AnomalyFlag.Outcome.EXPLAINED and flag.rule == flag.Rule.TOO_MANY_SCANS:
+            stamp.scans_explained = stamp.scan_count
+            stamp.save(update_fields=["scans_explained"])
+    return flag
 
 
 def stamp_order_create(

@@ -114,6 +114,7 @@ STAMP_FIELDS = _in_model_order(
         "status",
         "activated_at",
         "scan_count",
+        "scans_explained",
         "first_scanned_at",
         "first_scan_province",
         "last_scanned_at",
@@ -145,7 +146,8 @@ def _stamp_sql() -> str:
     columns = [f"s.{f}" for f in STAMP_FIELDS] + [f"b.{f}" for f in BATCH_FIELDS]
     return (
         f"SELECT {', '.join(columns)}, EXISTS (SELECT 1 FROM {flag} f WHERE f.stamp_id = s.id"
-        f" AND f.rule IN (%s, %s)) FROM {stamp} s JOIN {batch} b ON b.id = s.batch_id"
+        f" AND f.rule IN (%s, %s) AND f.outcome <> %s) FROM {stamp} s"
+        f" JOIN {batch} b ON b.id = s.batch_id"
         " WHERE s.gtin = %s AND s.serial = %s AND b.lot = %s LIMIT 1"
     )
 
@@ -297,7 +299,10 @@ def find_stamp(code: StampCode) -> Stamp | None:
     Fields not read here are deferred.
     """
     connection = connections[DEFAULT_DB_ALIAS]
-    row = _fetch_stamp_row(connection, [*STANDING_RULES, code.gtin, code.serial, code.lot])
+    row = _fetch_stamp_row(
+        connection,
+        [*STANDING_RULES, AnomalyFlag.Outcome.EXPLAINED, code.gtin, code.serial, code.lot],
+    )
     if row is None:
         return None
     db = connection.alias
@@ -326,9 +331,11 @@ def _standing_flags(stamp: Stamp, at: datetime) -> list[tuple[str, str]]:
     window = timedelta(hours=anomaly_config()["province_window_hours"])
     labels = dict(AnomalyFlag.Rule.choices)
     standing = []
-    for rule, last_seen in AnomalyFlag.objects.filter(
-        stamp=stamp, rule__in=STANDING_RULES
-    ).values_list("rule", "last_seen"):
+    for rule, last_seen in (
+        AnomalyFlag.objects.filter(stamp=stamp, rule__in=STANDING_RULES)
+        .exclude(outcome=AnomalyFlag.Outcome.EXPLAINED)
+        .values_list("rule", "last_seen")
+    ):
         if rule == AnomalyFlag.Rule.TWO_PROVINCES and at - last_seen > window:
             continue
         standing.append((rule, labels[rule]))

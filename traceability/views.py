@@ -19,7 +19,7 @@ from django.views.decorators.cache import cache_control
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods
 
-from marketplace.locations import UnknownLocation, get_province
+from marketplace.locations import province_name
 
 from . import scans
 from .digital_link import (
@@ -59,15 +59,6 @@ def _wants_json(request) -> bool:
     return "application/json" in accept and "text/html" not in accept.split(",")[0]
 
 
-def _province_name(code) -> str:
-    if not code:
-        return ""
-    try:
-        return get_province(code).name
-    except UnknownLocation:
-        return ""
-
-
 def verdict_json(verdict: Verdict, *, at) -> dict:
     data = {
         "verdict": verdict.verdict,
@@ -96,7 +87,7 @@ def verdict_json(verdict: Verdict, *, at) -> dict:
             # This scan included: it is in the buffer, not yet in the summary.
             "count": stamp.scan_count + 1,
             "first_at": timezone.localtime(first_at).isoformat(),
-            "first_province": _province_name(first_province),
+            "first_province": province_name(first_province),
         }
     return data
 

@@ -106,9 +106,15 @@ class AnomalyFlagViewSet(ScopedChooserMixin, SnippetViewSet):
     model = AnomalyFlag
     icon = "warning"
     menu_label = _("Anomaly report")
-    list_display = ["stamp", "rule", "detail", "occurrences", "last_seen"]
-    list_filter = ["rule"]
+    list_display = ["stamp", "rule", "detail", "occurrences", "last_seen", "outcome"]
+    list_filter = ["outcome", "rule"]
     ordering = ["-last_seen"]
+
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("review/<int:pk>/", admin_views.flag_review_view, name="review"),
+        ]
 
     @cached_property
     def permission_policy(self):
@@ -158,5 +164,11 @@ def batch_stamps_button(snippet, user, next_url=None):
         yield ListingButton(
             _("Stamps & actions"),
             url=reverse(f"{admin_views.URL_NAMESPACE}:stamps", args=[snippet.pk]),
+            priority=5,
+        )
+    if isinstance(snippet, AnomalyFlag) and admin_views.is_operator(user):
+        yield ListingButton(
+            _("Review"),
+            url=reverse(f"{admin_views.FLAG_NAMESPACE}:review", args=[snippet.pk]),
             priority=5,
         )

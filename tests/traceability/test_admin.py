@@ -218,18 +218,21 @@ def test_only_operators_recall_and_void(client, member, operator, released_batch
     assert set(batch.stamps.values_list("status", flat=True)) == {"voided", "recalled"}
 
 
-def test_anomaly_report_is_scoped(client, member, outsider, operator, released_batch):
-    stamp = released_batch.stamps.first()
+def flag_40_scans(batch) -> AnomalyFlag:
     from django.utils import timezone
 
-    AnomalyFlag.objects.create(
-        stamp=stamp,
-        batch=released_batch,
+    return AnomalyFlag.objects.create(
+        stamp=batch.stamps.first(),
+        batch=batch,
         rule="too_many_scans",
         detail="Quét 40 lần",
         first_seen=timezone.now(),
         last_seen=timezone.now(),
     )
+
+
+def test_anomaly_report_is_scoped(client, member, outsider, operator, released_batch):
+    flag_40_scans(released_batch)
     report = reverse("wagtailsnippets_traceability_anomalyflag:list")
     for user, sees in [(operator, True), (member, True), (outsider, False)]:
         client.force_login(user)
@@ -238,6 +241,39 @@ def test_anomaly_report_is_scoped(client, member, outsider, operator, released_b
         assert ("Quét 40 lần" in response.content.decode()) is sees
     client.force_login(operator)
     assert client.get(reverse("wagtailsnippets_traceability_inspection:list")).status_code == 200
+
+
+def test_operators_review_flags_members_cannot(client, member, operator, released_batch):
+    flag = flag_40_scans(released_batch)
+    url = reverse("wagtailsnippets_traceability_anomalyflag:review", args=[flag.pk])
+    client.force_login(member)
+    assert denied(client.get(url))
+    assert denied(client.post(url, {"outcome": "explained", "note": "x"}))
+    flag.refresh_from_db()
+    assert flag.outcome == "open"
+    client.force_login(operator)
+    listing = client.get(reverse("wagtailsnippets_traceability_anomalyflag:list"))
+    assert url in listing.content.decode()  # the Review button
+    page = client.get(url)
+    assert page.status_code == 200 and "Quét 40 lần" in page.content.decode()
+    # Bad input: no finding, no note, an unknown finding: a form error, nothing saved.
+    for data in ({}, {"outcome": "explained", "note": "  "}, {"outcome": "maybe", "note": "x"}):
+        response = client.post(url, data)
+        assert response.status_code == 400
+        flag.refresh_from_db()
+        assert flag.outcome == "open" and flag.reviewed_at is None
+    response = client.post(url, {"outcome": "explained", "note": "Mẫu ở hội chợ"})
+    assert response.status_code == 302
+    flag.refresh_from_db()
+    assert (flag.outcome, flag.reviewed_by, flag.review_note) == (
+        "explained",
+        operator,
+        "Mẫu ở hội chợ",
+    )
+    stamps = client.get(
+        reverse("wagtailsnippets_traceability_batch:stamps", args=[released_batch.pk])
+    )
+    assert url in stamps.content.decode()
 
 
 def test_cooperative_groups_made_earlier_get_the_batch_permissions(member, tree):

@@ -156,6 +156,51 @@ def test_too_many_scans_of_one_stamp(client, stamp, settings):
     assert stamp.scan_count == 5
 
 
+def test_an_explained_flag_stops_warning_until_the_rule_is_broken_again(
+    client, stamp, settings, django_user_model
+):
+    """A sample on a fair stand is scanned by everyone: the operator explains the flag, the
+    stamp reads GENUINE again, and only as many scans again make it SUSPICIOUS again."""
+    from traceability.services import flag_review
+
+    settings.TRACE_ANOMALY_RULES = {"max_scans": 3, "province_window_hours": 24}
+    for _ in range(5):
+        client.get(path_of(stamp), **JSON)
+    assert client.get(path_of(stamp), **JSON).json()["verdict"] == "suspicious"
+    operator = django_user_model.objects.create_superuser("op-review", "op@x.vn", "pw")
+    flag = AnomalyFlag.objects.get(stamp=stamp, rule="too_many_scans")
+    flag_review(flag=flag, outcome="explained", note="Mẫu trưng bày ở hội chợ", user=operator)
+    flag.refresh_from_db()
+    assert (flag.outcome, flag.reviewed_by, flag.review_note) == (
+        "explained",
+        operator,
+        "Mẫu trưng bày ở hội chợ",
+    )
+    stamp.refresh_from_db()
+    assert stamp.scans_explained == stamp.scan_count == 6
+    verdicts = [client.get(path_of(stamp), **JSON).json()["verdict"] for _ in range(4)]
+    assert verdicts == ["genuine"] * 3 + ["suspicious"]
+    data = client.get(path_of(stamp), HTTP_ACCEPT_LANGUAGE="en", **JSON).json()
+    assert data["warnings"][0]["message"] == (
+        "Scanned 11 times, 5 of them since an operator's review (more than 3)."
+    )
+    flag.refresh_from_db()
+    assert flag.outcome == "open"  # broken again: back in the operator's report
+
+
+def test_a_confirmed_flag_keeps_warning(client, stamp, django_user_model):
+    from traceability.services import flag_review
+
+    client.get(path_of(stamp) + "&province=19", **JSON)
+    client.get(path_of(stamp) + "&province=1", **JSON)
+    flag = AnomalyFlag.objects.get(stamp=stamp, rule="two_provinces")
+    operator = django_user_model.objects.create_superuser("op-confirm", "op2@x.vn", "pw")
+    flag_review(flag=flag, outcome="confirmed", note="Tem bị sao chép", user=operator)
+    assert client.get(path_of(stamp), **JSON).json()["verdict"] == "suspicious"
+    flag_review(flag=flag, outcome="explained", note="Cùng một người đi công tác", user=operator)
+    assert client.get(path_of(stamp), **JSON).json()["verdict"] == "genuine"
+
+
 def test_scans_in_two_provinces_within_the_window(client, stamp):
     assert client.get(path_of(stamp) + "&province=19", **JSON).json()["verdict"] == "genuine"
     data = client.get(path_of(stamp) + "&province=1", **JSON).json()  # Hà Nội, minutes later
