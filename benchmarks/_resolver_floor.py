@@ -86,7 +86,7 @@ def application(environ, start_response):
         start_response("404 Not Found", [("Content-Length", "0")])
         return [b""]
     row = db.execute(
-        SQL, [*verification.STANDING_RULES, gtin, serial, lot], prepare=True, binary=True
+        SQL, verification.stamp_sql_params(gtin, serial, lot), prepare=True, binary=True
     ).fetchone()
     entry = {"stamp": row[ID], "gtin": gtin, "lot": lot, "serial": serial, "verdict": "genuine"}
     push.send_command("RPUSH", FLOOR_KEY, json.dumps(entry, separators=(",", ":")))

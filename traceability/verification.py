@@ -291,6 +291,11 @@ def _loaded(model, db: str, names: tuple[str, ...], values) -> models.Model:
     return instance
 
 
+def stamp_sql_params(gtin: str, serial: str, lot: str) -> list:
+    """The parameters of ``_stamp_sql()``, in its order."""
+    return [*STANDING_RULES, AnomalyFlag.Outcome.EXPLAINED, gtin, serial, lot]
+
+
 def find_stamp(code: StampCode) -> Stamp | None:
     """The stamp with its batch and whether it has standing flags, in one query.
 
@@ -299,10 +304,7 @@ def find_stamp(code: StampCode) -> Stamp | None:
     Fields not read here are deferred.
     """
     connection = connections[DEFAULT_DB_ALIAS]
-    row = _fetch_stamp_row(
-        connection,
-        [*STANDING_RULES, AnomalyFlag.Outcome.EXPLAINED, code.gtin, code.serial, code.lot],
-    )
+    row = _fetch_stamp_row(connection, stamp_sql_params(code.gtin, code.serial, code.lot))
     if row is None:
         return None
     db = connection.alias
