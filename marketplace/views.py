@@ -63,6 +63,18 @@ def _check_search() -> dict:
         return {"status": "error", "backend": "elasticsearch", "error": exc.__class__.__name__}
 
 
+def _check_scan_buffer() -> dict:
+    """Stamp scans waiting to be written, and dropped because the buffer was full."""
+    from traceability import scans
+
+    try:
+        pending, dropped = scans.pending(), scans.dropped()
+    except Exception as exc:
+        return {"status": "error", "error": exc.__class__.__name__}
+    full = pending >= settings.TRACE_SCAN_BUFFER_MAX or dropped > 0
+    return {"status": "error" if full else "ok", "pending": pending, "dropped": dropped}
+
+
 @never_cache
 @require_GET
 def healthz(request):
@@ -72,6 +84,7 @@ def healthz(request):
         "cache": _check_cache(),
         "queue": _check_queue(),
         "search": _check_search(),
+        "scans": _check_scan_buffer(),
     }
     healthy = all(c["status"] == "ok" for c in checks.values())
     status = "ok" if healthy else "degraded"

@@ -8,6 +8,7 @@ rule function judges the scan being answered, so its warnings show at once.
 
 import contextlib
 import json
+import logging
 import threading
 from collections import defaultdict
 from dataclasses import dataclass
@@ -28,6 +29,9 @@ from .models import AnomalyFlag, Batch, Scan, Stamp
 # Prefixed like the cache's keys, so two deployments sharing one Redis never mix their scans.
 BUFFER_KEY = f"{settings.CACHES['default'].get('KEY_PREFIX', 'ocop')}:trace:scan-buffer"
 FLUSH_LOCK_KEY = "trace:scan-flush-queued"
+DROPPED_KEY = "trace:scans-dropped"
+_local_dropped = 0
+logger = logging.getLogger(__name__)
 _local_buffer: list[str] = []
 _local_lock = threading.Lock()
 
@@ -155,19 +159,59 @@ def record(entry: dict) -> None:
         client = _redis()
         if client is not None:
             length = _push(client, payload)
+            if length > settings.TRACE_SCAN_BUFFER_MAX:
+                _overflow(client, length)
         else:
             with _local_lock:
-                _local_buffer.append(payload)
-                length = len(_local_buffer)
+                full = len(_local_buffer) >= settings.TRACE_SCAN_BUFFER_MAX
+                if not full:
+                    _local_buffer.append(payload)
+                length = len(_local_buffer) + full
+            if full:
+                _overflow(None, length)
+                return
     except Exception:
-        import logging
-
-        logging.getLogger(__name__).warning("scan buffer unavailable; scan not logged")
+        logger.warning("scan buffer unavailable; scan not logged")
         return
     # Queue a flush when the buffer fills up, and again at each further multiple of the size
     # should no flush have come since: not on every scan above it (one Redis round trip less).
     if length >= size and length % size == 0:
         _queue_flush()
+
+
+def _overflow(client, length: int) -> None:
+    """The buffer is full (flushes have not run for a long while): the newest scans are
+    dropped and counted, so Redis memory stays bounded for the cache and the task queue it
+    also serves. /healthz says "degraded" while scans are being dropped."""
+    global _local_dropped
+    maximum = settings.TRACE_SCAN_BUFFER_MAX
+    if client is not None:
+        pipe = client.pipeline(transaction=False)
+        pipe.ltrim(BUFFER_KEY, 0, maximum - 1)
+        pipe.incrby(DROPPED_KEY, length - maximum)
+        pipe.execute()
+    else:
+        with _local_lock:
+            _local_dropped += length - maximum
+    logger.warning("scan buffer full (%s scans): scans are being dropped", maximum)
+
+
+def dropped() -> int:
+    """Scans dropped since the last flush (which logs them as an error)."""
+    client = _redis()
+    if client is not None:
+        return int(client.get(DROPPED_KEY) or 0)
+    return _local_dropped
+
+
+def _reset_dropped() -> int:
+    global _local_dropped
+    client = _redis()
+    if client is not None:
+        return int(client.getdel(DROPPED_KEY) or 0)
+    with _local_lock:
+        lost, _local_dropped = _local_dropped, 0
+    return lost
 
 
 def _push(client, payload: str) -> int:
@@ -237,6 +281,9 @@ def flush(limit: int = 5000) -> int:
             raise
     with contextlib.suppress(Exception):
         cache.delete(FLUSH_LOCK_KEY)
+    lost = _reset_dropped()
+    if lost:
+        logger.error("%s scans were dropped while the scan buffer was full", lost)
     return total
 
 

@@ -307,6 +307,9 @@ TRACE_MAX_STAMPS_PER_ORDER = int(env("TRACE_MAX_STAMPS_PER_ORDER", "200000"))
 TRACE_STAMP_SPARE_PERCENT = int(env("TRACE_STAMP_SPARE_PERCENT", "5"))
 # Scans are buffered and written in bulk once this many wait (and by beat every few seconds).
 TRACE_SCAN_FLUSH_SIZE = int(env("TRACE_SCAN_FLUSH_SIZE", "200"))
+# Scans kept waiting at most (about 300 bytes each in Redis): beyond, while no flush runs,
+# the newest are dropped and counted (/healthz says so) rather than fill Redis.
+TRACE_SCAN_BUFFER_MAX = int(env("TRACE_SCAN_BUFFER_MAX", "500000"))
 TRACE_ANOMALY_RULES = {
     # more than this many scans of one stamp is suspicious
     "max_scans": int(env("TRACE_ANOMALY_MAX_SCANS", "20")),

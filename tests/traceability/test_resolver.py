@@ -260,6 +260,25 @@ def test_scans_are_buffered_not_inserted_per_request(client, stamp, settings):
     assert stamp.scan_count == 10 and stamp.first_scanned_at is not None
 
 
+def test_a_full_scan_buffer_drops_the_newest_scans_and_says_so(client, stamp, settings, caplog):
+    """Flushes stopped (no worker): the buffer stays bounded, the answers go on, the drops
+    are counted, /healthz says "degraded", and the next flush logs how many were lost."""
+    settings.TRACE_SCAN_FLUSH_SIZE = 1000
+    settings.TRACE_SCAN_BUFFER_MAX = 3
+    scans.flush()
+    for _ in range(5):
+        assert client.get(path_of(stamp), **JSON).json()["verdict"] == "genuine"
+    assert (scans.pending(), scans.dropped()) == (3, 2)
+    health = client.get("/healthz").json()
+    assert health["status"] == "degraded"
+    assert health["checks"]["scans"] == {"status": "error", "pending": 3, "dropped": 2}
+    with caplog.at_level("ERROR", logger="traceability.scans"):
+        assert scans.flush() == 3
+    assert "2 scans were dropped" in caplog.text
+    assert Scan.objects.count() == 3 and scans.dropped() == 0
+    assert client.get("/healthz").json()["checks"]["scans"]["status"] == "ok"
+
+
 def test_forged_scans_are_logged_too(client, stamp):
     client.get(_tampered(stamp)["signature changed"], **JSON)
     scan = Scan.objects.get()
