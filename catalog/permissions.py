@@ -7,7 +7,7 @@ from django.utils.translation import gettext as _
 from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.views.snippets import EditView, HistoryView, UsageView
 
-from marketplace.roles import member_cooperative_ids
+from marketplace.roles import member_cooperative_ids, views_every_cooperative
 
 
 class CooperativeScopedPermissionPolicy(ModelPermissionPolicy):
@@ -22,24 +22,30 @@ class CooperativeScopedPermissionPolicy(ModelPermissionPolicy):
         self.cooperative_lookup = cooperative_lookup
         self.cooperative_of = cooperative_of
 
-    def _in_scope(self, user, instance) -> bool:
+    def _in_scope(self, user, instance, actions) -> bool:
         ids = member_cooperative_ids(user)
-        return ids is None or self.cooperative_of(instance) in ids
+        if ids is None or self.cooperative_of(instance) in ids:
+            return True
+        return set(actions) == {"view"} and views_every_cooperative(user)
 
     def user_has_permission_for_instance(self, user, action, instance):
         return super().user_has_permission_for_instance(user, action, instance) and self._in_scope(
-            user, instance
+            user, instance, [action]
         )
 
     def user_has_any_permission_for_instance(self, user, actions, instance):
-        return super().user_has_any_permission_for_instance(
-            user, actions, instance
-        ) and self._in_scope(user, instance)
+        # Each action on its own: an inspector may view another cooperative's row, not change it.
+        return any(self.user_has_permission_for_instance(user, a, instance) for a in actions)
 
     def instances_user_has_any_permission_for(self, user, actions):
         qs = super().instances_user_has_any_permission_for(user, actions)
         ids = member_cooperative_ids(user)
-        return qs if ids is None else qs.filter(**{f"{self.cooperative_lookup}__in": ids})
+        if ids is None:
+            return qs
+        own = qs.filter(**{f"{self.cooperative_lookup}__in": ids})
+        if "view" in actions and views_every_cooperative(user):
+            return super().instances_user_has_any_permission_for(user, ["view"]) | own
+        return own
 
 
 def scoped_queryset(viewset, request):

@@ -76,6 +76,12 @@ def cooperative_permissions() -> list[Permission]:
     return _permissions(COOPERATIVE_PERMISSIONS)
 
 
+def views_every_cooperative(user) -> bool:
+    """Inspectors look at every cooperative's rows they may view (batches, flags,
+    inspections); they change none."""
+    return user.is_active and user.groups.filter(name=INSPECTORS_GROUP).exists()
+
+
 def member_cooperative_ids(user) -> list[int] | None:
     """Cooperatives whose data ``user`` may manage; ``None`` means all (operators, superusers)."""
     if user.is_superuser or user.groups.filter(name=OPERATORS_GROUP).exists():

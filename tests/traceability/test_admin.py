@@ -4,7 +4,7 @@ and void, print files only for who may print."""
 import pytest
 from django.urls import reverse
 
-from marketplace.roles import OPERATORS_GROUP, ensure_role_groups
+from marketplace.roles import INSPECTORS_GROUP, OPERATORS_GROUP, ensure_role_groups
 from marketplace.services import membership_add
 from traceability.models import AnomalyFlag, Batch, StampOrder, TraceEvent
 
@@ -274,6 +274,46 @@ def test_operators_review_flags_members_cannot(client, member, operator, release
         reverse("wagtailsnippets_traceability_batch:stamps", args=[released_batch.pk])
     )
     assert url in stamps.content.decode()
+
+
+def test_inspectors_look_at_every_cooperatives_batches_and_change_none(
+    client, outsider, released_batch
+):
+    """An inspector on a market round looks a lot up in the admin, whoever made it."""
+    import datetime
+
+    from traceability.services import batch_create
+
+    other = batch_create(
+        variant=outsider.other_product.variants.get(),
+        lot="MV2609B",
+        production_date=datetime.date(2026, 9, 1),
+        quantity=100,
+    )
+    flag = flag_40_scans(released_batch)
+    inspector = UserFactory(username="inspector", is_staff=True)
+    inspector.groups.add(ensure_role_groups()[INSPECTORS_GROUP])
+    client.force_login(inspector)
+    listing = client.get(url("list")).content.decode()
+    assert "LB2603A" in listing and "MV2609B" in listing
+    stamps = client.get(url("stamps", released_batch.pk))
+    assert stamps.status_code == 200 and "LB2603A" in stamps.content.decode()
+    assert client.get(url("stamps", other.pk)).status_code == 200
+    report = client.get(reverse("wagtailsnippets_traceability_anomalyflag:list"))
+    assert "Quét 40 lần" in report.content.decode()
+    # Looking, not changing: no edit, release, stamp order, print file, recall, or review.
+    order = released_batch.stamp_orders.first()
+    for response in (
+        client.get(url("edit", other.pk)),
+        client.post(url("release", other.pk)),
+        client.post(url("order", released_batch.pk), {"count": "5", "layout": "a4-65"}),
+        client.get(url("order_download", order.pk, "pdf")),
+        client.post(url("recall", released_batch.pk), {"reason": "x"}),
+        client.get(reverse("wagtailsnippets_traceability_anomalyflag:review", args=[flag.pk])),
+    ):
+        assert denied(response), response
+    other.refresh_from_db()
+    assert other.status == "draft" and released_batch.stamp_orders.count() == 1
 
 
 def test_cooperative_groups_made_earlier_get_the_batch_permissions(member, tree):
