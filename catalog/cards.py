@@ -3,10 +3,11 @@ through a fragment cache keyed on what changes.
 
 A listing knows its products' ids from the search rows. Each card's HTML is cached under the
 product's search row stamp (``ProductSearchEntry.indexed_at``), the language, the host, the
-local date and the card templates' own source: everything a card shows (name, image,
-cooperative, price, variants, OCOP stars, availability) reaches the search row through
-``catalog.signals`` → ``catalog.search_index.index_products``, which rewrites the row and so
-changes the stamp; dates that open pre-order windows or lapse certificates are in the key.
+local date and the digest of the card's templates and code: every change a card shows (name,
+image, cooperative, price, variants, OCOP stars, availability) goes through
+``catalog.signals.changed``, which moves the stamp in the change's own transaction (and the
+index task moves it again when it rewrites the row); dates that open pre-order windows or
+lapse certificates are in the key.
 So the page cache's global version can move on every change while the cards of products
 that did not change are reused: a page rendered after a publish loads and renders only the
 card that changed.
@@ -17,8 +18,10 @@ is the page cache's, behind the same breaker (Redis down: every card renders, no
 """
 
 import hashlib
+import importlib
 from collections.abc import Sequence
 from functools import cache
+from pathlib import Path
 
 from django.conf import settings
 from django.template import engines
@@ -34,12 +37,18 @@ CARD_TEMPLATE = "includes/product_card.html"
 CARD_PARTS = (CARD_TEMPLATE, "includes/stars.html", "includes/availability.html")
 
 
+# The code that shapes what a card says, besides its templates.
+CARD_CODE = ("catalog.models", "catalog.templatetags.catalog_tags", "marketplace.money")
+
+
 @cache
 def _templates_digest() -> str:
-    """A deploy that changes the card markup starts new fragments."""
+    """A deploy that changes the card markup or the code behind it starts new fragments."""
     digest = hashlib.sha256()
     for name in CARD_PARTS:
         digest.update(engines["django"].engine.get_template(name).source.encode())
+    for module in CARD_CODE:
+        digest.update(Path(importlib.import_module(module).__file__).read_bytes())
     return digest.hexdigest()[:12]
 
 

@@ -380,6 +380,12 @@ class DatabaseSearch:
                 pk__in={r["cooperative_id"] for r in combos}
             ).values("id", "slug", "name")
         }
+        # A category or cooperative deleted between the two queries: its rows go.
+        combos = [
+            r
+            for r in combos
+            if r["category_id"] in categories and r["cooperative_id"] in cooperatives
+        ]
         for r in combos:
             category, cooperative = categories[r["category_id"]], cooperatives[r["cooperative_id"]]
             r["category__slug"], r["category__name"] = category["slug"], category["name"]

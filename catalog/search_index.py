@@ -136,6 +136,7 @@ def index_products(page_ids: Iterable[int]) -> int:
         except Exception as exc:  # the search server being away never breaks publishing
             logger.warning("elasticsearch: index update failed, will retry: %s", exc)
             raise
+        bump()  # and again for pages rendered from Elasticsearch's old documents meanwhile
     return len(pages)
 
 

@@ -8,6 +8,8 @@ variant's availability state changes: in stock / a few left / none).
 """
 
 from django.db.models.signals import post_delete, post_save
+from django.utils import timezone
+from wagtail.images import get_image_model
 from wagtail.models import Page
 from wagtail.signals import page_published, page_unpublished, post_page_move
 
@@ -15,13 +17,25 @@ from marketplace.models import Cooperative
 from marketplace.outbox import enqueue
 from marketplace.pagecache import bump
 
-from .models import Category, OcopCertification, ProductPage, ProductVariant
+from .models import (
+    Category,
+    OcopCertification,
+    ProductImage,
+    ProductPage,
+    ProductSearchEntry,
+    ProductVariant,
+)
 
 
 def changed(page_ids=()) -> None:
-    """Products ``page_ids`` (maybe none) changed: reindex them, and every page is stale."""
+    """Products ``page_ids`` (maybe none) changed: reindex them, and every page is stale.
+
+    Their search rows' stamp moves now, in the change's own transaction, so their cached
+    cards (``catalog.cards``) are redrawn from the live tables on the next request, before
+    the index task has run (an unpublished product's card then disappears at once)."""
     ids = sorted({int(pk) for pk in page_ids if pk})
     if ids:
+        ProductSearchEntry.objects.filter(page_id__in=ids).update(indexed_at=timezone.now())
         enqueue("catalog.tasks.index_products", page_ids=ids)
     bump()
 
@@ -63,6 +77,12 @@ def _cooperative(sender, instance, raw=False, **kwargs):
         changed(ProductPage.objects.filter(cooperative=instance).values_list("pk", flat=True))
 
 
+def _image(sender, instance, raw=False, **kwargs):
+    # A new file replaces the image's renditions: the cards and pages that show it change.
+    if not raw:
+        changed(ProductImage.objects.filter(image=instance).values_list("page_id", flat=True))
+
+
 def connect() -> None:
     page_published.connect(_page_event, dispatch_uid="catalog.page_published")
     page_unpublished.connect(_page_event, dispatch_uid="catalog.page_unpublished")
@@ -74,3 +94,4 @@ def connect() -> None:
         signal.connect(_variant, sender=ProductVariant, dispatch_uid=f"variant.{signal}")
         signal.connect(_category, sender=Category, dispatch_uid=f"category.{signal}")
         signal.connect(_cooperative, sender=Cooperative, dispatch_uid=f"coop.{signal}")
+    post_save.connect(_image, sender=get_image_model(), dispatch_uid="catalog.image_saved")

@@ -162,7 +162,8 @@ def _key(meta) -> str:
     host, the scheme, the path and query string, and the local date. Built from the same
     values by the middleware and the WSGI short way, so either finds what the other stored.
     (A host Django refuses never reaches a 200, so it never has an entry.)"""
-    raw = "|".join(
+    # repr of the tuple: no two different requests give the same text ("|" may be in a path).
+    raw = repr(
         (
             meta.get("HTTP_HOST") or f"{meta.get('SERVER_NAME')}:{meta.get('SERVER_PORT')}",
             meta.get("HTTP_X_FORWARDED_HOST", "") if settings.USE_X_FORWARDED_HOST else "",
@@ -173,7 +174,7 @@ def _key(meta) -> str:
             timezone.localdate().isoformat(),
         )
     )
-    return "pagecache:page:" + hashlib.sha256(raw.encode()).hexdigest()
+    return "pagecache:page:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
 
 
 def _cacheable_response(response) -> bool:

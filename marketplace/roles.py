@@ -78,8 +78,13 @@ def cooperative_permissions() -> list[Permission]:
 
 def views_every_cooperative(user) -> bool:
     """Inspectors look at every cooperative's rows they may view (batches, flags,
-    inspections); they change none."""
-    return user.is_active and user.groups.filter(name=INSPECTORS_GROUP).exists()
+    inspections); they change none. Not someone who is also a cooperative's member: Wagtail's
+    edit views check the model permission only, and such a user holds the cooperative's."""
+    return (
+        user.is_active
+        and user.groups.filter(name=INSPECTORS_GROUP).exists()
+        and not user.memberships.exists()
+    )
 
 
 def member_cooperative_ids(user) -> list[int] | None:

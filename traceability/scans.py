@@ -29,7 +29,7 @@ from .models import AnomalyFlag, Batch, Scan, Stamp
 # Prefixed like the cache's keys, so two deployments sharing one Redis never mix their scans.
 BUFFER_KEY = f"{settings.CACHES['default'].get('KEY_PREFIX', 'ocop')}:trace:scan-buffer"
 FLUSH_LOCK_KEY = "trace:scan-flush-queued"
-DROPPED_KEY = "trace:scans-dropped"
+DROPPED_KEY = f"{settings.CACHES['default'].get('KEY_PREFIX', 'ocop')}:trace:scans-dropped"
 _local_dropped = 0
 logger = logging.getLogger(__name__)
 _local_buffer: list[str] = []
@@ -208,7 +208,10 @@ def _reset_dropped() -> int:
     global _local_dropped
     client = _redis()
     if client is not None:
-        return int(client.getdel(DROPPED_KEY) or 0)
+        pipe = client.pipeline(transaction=True)  # GET and DEL at once (GETDEL: Redis 6.2+)
+        pipe.get(DROPPED_KEY)
+        pipe.delete(DROPPED_KEY)
+        return int(pipe.execute()[0] or 0)
     with _local_lock:
         lost, _local_dropped = _local_dropped, 0
     return lost

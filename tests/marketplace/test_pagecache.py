@@ -215,6 +215,51 @@ def test_a_cached_card_changes_with_its_product(
     assert card.count('<span aria-hidden="true">★</span>') == 5
 
 
+def test_cards_change_before_the_index_task_runs(
+    client, cards_cached, tree, product, django_capture_on_commit_callbacks
+):
+    """In production the index task runs later: a card must not wait for it. An unpublished
+    product's card goes at once; a new price shows at once."""
+    other = add_product(
+        tree.coop_page, title="Chè móc câu", category=product.category, price=90_000
+    )
+    _, html = get(client, tree.category_page.url)
+    assert len(cards_of(html)) == 2
+    with django_capture_on_commit_callbacks(execute=False):  # no index task
+        other.unpublish()
+        page = product.get_latest_revision_as_object()
+        variants = list(page.variants.all())
+        variants[0].price = 99_000
+        page.variants = variants
+        page.save_revision().publish()
+    _, html = get(client, tree.category_page.url)
+    assert [("99.000\u00a0₫" in c) for c in cards_of(html)] == [True]
+    assert "Chè móc câu" not in "".join(cards_of(html))
+
+
+def test_a_replaced_image_file_changes_its_products_cards(tree, cards_cached):
+    from catalog.models import ProductSearchEntry
+
+    from ..factories import make_image
+
+    image = make_image()
+    product = add_product(tree.coop_page, title="Na La Hiên", image=image)
+    before = ProductSearchEntry.objects.get(page=product).indexed_at
+    image.title = "Na La Hiên, ảnh mới"
+    image.save()
+    assert ProductSearchEntry.objects.get(page=product).indexed_at > before
+
+
+def test_entry_keys_never_collide(rf):
+    from marketplace.pagecache import _key
+
+    a = rf.get("/search/", {"q": "a|b"}).META
+    b = rf.get("/search/|q=a", QUERY_STRING="b").META
+    b["QUERY_STRING"] = "b"
+    assert (a["PATH_INFO"], b["PATH_INFO"]) == ("/search/", "/search/|q=a")
+    assert _key(a) != _key(b)
+
+
 def test_redis_down_pages_are_still_served(client, settings, product, caplog):
     import marketplace.pagecache as pagecache
 

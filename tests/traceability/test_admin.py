@@ -314,6 +314,11 @@ def test_inspectors_look_at_every_cooperatives_batches_and_change_none(
         assert denied(response), response
     other.refresh_from_db()
     assert other.status == "draft" and released_batch.stamp_orders.count() == 1
+    # An inspector who is also a cooperative's member keeps the member's scope.
+    membership_add(user=inspector, cooperative=released_batch.cooperative, role="staff")
+    listing = client.get(url("list")).content.decode()
+    assert "LB2603A" in listing and "MV2609B" not in listing
+    assert denied(client.get(url("edit", other.pk)))
 
 
 def test_cooperative_groups_made_earlier_get_the_batch_permissions(member, tree):
