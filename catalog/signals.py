@@ -77,10 +77,12 @@ def _cooperative(sender, instance, raw=False, **kwargs):
         changed(ProductPage.objects.filter(cooperative=instance).values_list("pk", flat=True))
 
 
-def _image(sender, instance, raw=False, **kwargs):
+def _image(sender, instance, raw=False, update_fields=None, **kwargs):
     # A new file replaces the image's renditions: the cards and pages that show it change.
-    if not raw:
-        changed(ProductImage.objects.filter(image=instance).values_list("page_id", flat=True))
+    # Not Wagtail's own bookkeeping (file size and hash, saved alone while serving a page).
+    if raw or (update_fields is not None and not {"file", "focal_point_x"} & set(update_fields)):
+        return
+    changed(ProductImage.objects.filter(image=instance).values_list("page_id", flat=True))
 
 
 def connect() -> None:
