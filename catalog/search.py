@@ -34,7 +34,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
-from marketplace.locations import UnknownLocation, get_province
+from marketplace.locations import UnknownLocation, get_province, province_name
 from marketplace.models import Cooperative
 
 from .cards import ProductCards
@@ -339,7 +339,9 @@ class DatabaseSearch:
     def combinations(self, matched) -> list[dict]:
         """One scan of the matching rows: how many products share each combination of facet
         values (and whether they pass the price filter). Total and every facet's disjunctive
-        counts are sums over these rows, so one query does the work of seven."""
+        counts are sums over these rows, so one query does the work of seven. Ids only: the
+        names come from the two small tables afterwards (a join per matching row and a wider
+        sort cost three times the grouping itself at 10,000 products)."""
         whens = [
             When(price_min__lt=high, then=Value(i))
             for i, (_, high) in enumerate(PRICE_BUCKETS[:-1])
@@ -347,7 +349,7 @@ class DatabaseSearch:
         whens.append(When(price_min__isnull=False, then=Value(len(PRICE_BUCKETS) - 1)))
         f = self.result.filters
         price = self.conditions(f).get("price")
-        combos = list(
+        return list(
             matched.annotate(
                 bucket=Case(*whens, default=Value(None), output_field=IntegerField()),
                 price_ok=Case(When(price, then=Value(True)), default=Value(False))
@@ -366,35 +368,6 @@ class DatabaseSearch:
             .annotate(n=Count("pk"))
             .order_by()
         )
-        # Names from the two small tables, not joined into the scan (a join per matching
-        # row and a wider sort cost three times the grouping itself at 10,000 products).
-        categories = {
-            c["id"]: c
-            for c in Category.objects.filter(pk__in={r["category_id"] for r in combos}).values(
-                "id", "slug", "name", "name_en"
-            )
-        }
-        cooperatives = {
-            c["id"]: c
-            for c in Cooperative.objects.filter(
-                pk__in={r["cooperative_id"] for r in combos}
-            ).values("id", "slug", "name")
-        }
-        # A category or cooperative deleted between the two queries: its rows go.
-        combos = [
-            r
-            for r in combos
-            if r["category_id"] in categories and r["cooperative_id"] in cooperatives
-        ]
-        for r in combos:
-            category, cooperative = categories[r["category_id"]], cooperatives[r["cooperative_id"]]
-            r["category__slug"], r["category__name"] = category["slug"], category["name"]
-            r["category__name_en"] = category["name_en"]
-            r["cooperative__slug"], r["cooperative__name"] = (
-                cooperative["slug"],
-                cooperative["name"],
-            )
-        return combos
 
     def count(self, combos: list[dict]) -> tuple[int, dict[str, list[FacetValue]]]:
         f = self.result.filters
@@ -421,47 +394,36 @@ class DatabaseSearch:
                 out[key(r)] = out.get(key(r), 0) + r["n"]
             return out
 
+        def ranked(values):
+            return sorted(values, key=lambda v: (-v.count, v.label))
+
         total = sum(r["n"] for r in passing())
         english = get_language() == "en"
         facets = {}
-        rows = passing("category")
-        names = {r["category_id"]: r for r in rows}
-        counts = tally(rows, lambda r: r["category_id"])
-        facets["category"] = sorted(
-            (
-                FacetValue(
-                    names[pk]["category__slug"],
-                    (names[pk]["category__name_en"] if english else "")
-                    or names[pk]["category__name"],
-                    n,
-                    bool(f.category and f.category.pk == pk),
-                )
-                for pk, n in counts.items()
-            ),
-            key=lambda v: (-v.count, v.label),
+        counts = tally(passing("category"), lambda r: r["category_id"])
+        facets["category"] = ranked(
+            FacetValue(
+                c["slug"],
+                (c["name_en"] if english else "") or c["name"],
+                counts[c["id"]],
+                bool(f.category and f.category.pk == c["id"]),
+            )
+            for c in Category.objects.filter(pk__in=counts).values("id", "slug", "name", "name_en")
         )
         counts = tally(passing("province"), lambda r: r["province_code"])
-        facets["province"] = sorted(
-            (
-                FacetValue(str(code), _province_label(code), n, f.province == code)
-                for code, n in counts.items()
-            ),
-            key=lambda v: (-v.count, v.label),
+        facets["province"] = ranked(
+            FacetValue(str(code), _province_label(code), n, f.province == code)
+            for code, n in counts.items()
         )
-        rows = passing("cooperative")
-        names = {r["cooperative_id"]: r for r in rows}
-        counts = tally(rows, lambda r: r["cooperative_id"])
-        facets["cooperative"] = sorted(
-            (
-                FacetValue(
-                    names[pk]["cooperative__slug"],
-                    names[pk]["cooperative__name"],
-                    n,
-                    bool(f.cooperative and f.cooperative.pk == pk),
-                )
-                for pk, n in counts.items()
-            ),
-            key=lambda v: (-v.count, v.label),
+        counts = tally(passing("cooperative"), lambda r: r["cooperative_id"])
+        facets["cooperative"] = ranked(
+            FacetValue(
+                c["slug"],
+                c["name"],
+                counts[c["id"]],
+                bool(f.cooperative and f.cooperative.pk == c["id"]),
+            )
+            for c in Cooperative.objects.filter(pk__in=counts).values("id", "slug", "name")
         )
         counts = tally(passing("stars"), lambda r: r["stars"])
         facets["stars"] = [
@@ -564,10 +526,7 @@ def correct(words: list[str]) -> list[str]:
 
 
 def _province_label(code: int) -> str:
-    try:
-        return get_province(code).name
-    except UnknownLocation:
-        return str(code)
+    return province_name(code) or str(code)
 
 
 def _price_label(low: int, high: int | None) -> str:
