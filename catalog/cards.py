@@ -30,7 +30,7 @@ from django.utils.translation import get_language
 
 from marketplace import pagecache
 
-from .models import ProductPage, ProductSearchEntry
+from .models import SEARCH_DEFAULT_ORDER, ProductPage, ProductSearchEntry
 from .selectors import cards_in_order
 
 CARD_TEMPLATE = "includes/product_card.html"
@@ -62,6 +62,16 @@ class ProductCards(Sequence):
         self._products: list[ProductPage] | None = None
         self._batch: list[ProductCards] | None = None
         self._html: str | None = None
+
+    @classmethod
+    def first(cls, limit: int, **filters) -> "ProductCards":
+        """The first ``limit`` findable products (search rows) matching ``filters``, featured
+        first, then best OCOP stars, then by name."""
+        return cls(
+            ProductSearchEntry.objects.filter(**filters)
+            .order_by(*SEARCH_DEFAULT_ORDER)
+            .values_list("page_id", flat=True)[:limit]
+        )
 
     @classmethod
     def of(cls, products: list[ProductPage]) -> "ProductCards":

@@ -532,6 +532,11 @@ class OcopCertification(models.Model):
         return self.issued_on <= day < self.expires_on
 
 
+# Featured first, best OCOP stars, then by name: popular products, the blank search, the home
+# page's featured and spotlight (index ``search_default_order``).
+SEARCH_DEFAULT_ORDER = ("-is_featured", "-stars", "title_text", "page_id")
+
+
 class ProductSearchEntry(models.Model):
     """One row per product for the database search backend: folded text, a weighted full
     text vector (PostgreSQL) and the facet values, written by ``catalog.search_index``.
@@ -562,11 +567,7 @@ class ProductSearchEntry(models.Model):
         indexes = [
             models.Index(fields=["category", "price_min"], name="search_category_price"),
             models.Index(fields=["cooperative"], name="search_cooperative"),
-            # Popular products, the blank search, the home page's featured and spotlight.
-            models.Index(
-                fields=["-is_featured", "-stars", "title_text", "page_id"],
-                name="search_default_order",
-            ),
+            models.Index(fields=list(SEARCH_DEFAULT_ORDER), name="search_default_order"),
         ]
 
     def __str__(self) -> str:

@@ -38,7 +38,14 @@ from marketplace.locations import UnknownLocation, get_province, province_name
 from marketplace.models import Cooperative
 
 from .cards import ProductCards
-from .models import Availability, Category, ProductPage, ProductSearchEntry, SearchTerm
+from .models import (
+    SEARCH_DEFAULT_ORDER,
+    Availability,
+    Category,
+    ProductPage,
+    ProductSearchEntry,
+    SearchTerm,
+)
 from .text import search_terms
 
 logger = logging.getLogger(__name__)
@@ -54,8 +61,6 @@ SORTS = {
     "newest": gettext_lazy("Newest"),
     "stars": gettext_lazy("OCOP stars"),
 }
-# Featured first, best OCOP stars, then by name (index ``search_default_order``).
-DEFAULT_ORDER = ("-is_featured", "-stars", "title_text", "page_id")
 PRICE_BUCKETS = [(0, 100_000), (100_000, 200_000), (200_000, 500_000), (500_000, None)]
 
 
@@ -253,12 +258,7 @@ def _backend() -> str:
 
 def popular_products(limit: int = 8) -> ProductCards:
     """Shown when nothing matched: featured first, then the best OCOP stars."""
-    ids = list(
-        ProductSearchEntry.objects.order_by(*DEFAULT_ORDER).values_list("page_id", flat=True)[
-            :limit
-        ]
-    )
-    return ProductCards(ids)
+    return ProductCards.first(limit)
 
 
 class DatabaseSearch:
@@ -468,7 +468,7 @@ class DatabaseSearch:
             return entries.order_by("-stars", "-is_featured", "page_id")
         if rank is not None:
             return entries.annotate(rank=rank).order_by("-rank", "-is_featured", "page_id")
-        return entries.order_by(*DEFAULT_ORDER)
+        return entries.order_by(*SEARCH_DEFAULT_ORDER)
 
 
 def _contains_score(word: str):

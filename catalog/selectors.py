@@ -52,16 +52,11 @@ def cards_in_order(ids: list[int]) -> list[ProductPage]:
 
 
 def featured_products(limit: int = 8):
-    """Featured products, best OCOP stars first, then by name; listed from the search rows
-    (findable products only) in the order of their index ``search_default_order``."""
+    """Featured products, best OCOP stars first, then by name (from the search rows:
+    findable products only)."""
     from .cards import ProductCards
-    from .models import ProductSearchEntry
 
-    return ProductCards(
-        ProductSearchEntry.objects.filter(is_featured=True)
-        .order_by("-stars", "title_text", "page_id")
-        .values_list("page_id", flat=True)[:limit]
-    )
+    return ProductCards.first(limit, is_featured=True)
 
 
 def star_spotlight(limit: int = 4):
@@ -70,10 +65,5 @@ def star_spotlight(limit: int = 4):
     Read from the search rows (their ``stars`` is today's valid certification; the nightly
     reindex follows certificates that lapse by date), then loaded as cards."""
     from .cards import ProductCards
-    from .models import ProductSearchEntry
 
-    return ProductCards(
-        ProductSearchEntry.objects.filter(is_featured=False, stars__gt=0)
-        .order_by("-stars", "title_text", "page_id")
-        .values_list("page_id", flat=True)[:limit]
-    )
+    return ProductCards.first(limit, is_featured=False, stars__gt=0)
