@@ -27,6 +27,7 @@ import functools
 import hashlib
 import logging
 import time
+from urllib.parse import parse_qs
 
 from django.conf import settings
 from django.core.cache import caches
@@ -64,8 +65,13 @@ def _cache():
     return caches[getattr(settings, "PAGE_CACHE_ALIAS", "default")]
 
 
+def _resting() -> bool:
+    """Redis failed a moment ago: leave it alone for now."""
+    return time.monotonic() < _down_until
+
+
 def _usable() -> bool:
-    return settings.PAGE_CACHE_SECONDS > 0 and time.monotonic() >= _down_until
+    return settings.PAGE_CACHE_SECONDS > 0 and not _resting()
 
 
 def _failed(exc: Exception) -> None:
@@ -121,7 +127,7 @@ def _fetch(key: str):
 def get_fragments(keys: list[str]) -> dict:
     """Other cached pieces (product cards) from the same cache, behind the same breaker:
     with Redis down, nothing is found and nothing waits."""
-    if not keys or time.monotonic() < _down_until:
+    if not keys or _resting():
         return {}
     try:
         return _cache().get_many(keys)
@@ -131,7 +137,7 @@ def get_fragments(keys: list[str]) -> dict:
 
 
 def set_fragments(mapping: dict, seconds: int) -> None:
-    if not mapping or time.monotonic() < _down_until:
+    if not mapping or _resting():
         return
     try:
         _cache().set_many(mapping, seconds)
@@ -139,11 +145,14 @@ def set_fragments(mapping: dict, seconds: int) -> None:
         _failed(exc)
 
 
-def _cacheable_request(request) -> bool:
+def _cacheable_request(meta) -> bool:
+    """On the WSGI environ (``request.META``), for the middleware and the WSGI short way:
+    a GET or HEAD, not a path the cache skips, not a staff preview."""
+    query = meta.get("QUERY_STRING", "")
     return (
-        request.method in ("GET", "HEAD")
-        and not request.path_info.startswith(SKIP_PREFIXES)
-        and "preview" not in request.GET
+        meta.get("REQUEST_METHOD") in ("GET", "HEAD")
+        and not meta.get("PATH_INFO", "").startswith(SKIP_PREFIXES)
+        and ("preview" not in query or "preview" not in parse_qs(query, keep_blank_values=True))
     )
 
 
@@ -194,7 +203,7 @@ class PageCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request):
-        if not (_usable() and _cacheable_request(request)):
+        if not (_usable() and _cacheable_request(request.META)):
             return self.get_response(request)
         key = _key(request.META)
         fetched = request.META.pop(FETCHED, None)
@@ -269,12 +278,8 @@ def wsgi_hit(environ) -> tuple[str, list[tuple[str, str]], bytes] | None:
     files are never stored). On a miss, the version read is left in the environ so that the
     middleware does not ask Redis again.
     """
-    if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not _usable():
+    if not (_usable() and _cacheable_request(environ)):
         return None
-    if environ.get("PATH_INFO", "").startswith(SKIP_PREFIXES):
-        return None
-    if "preview" in environ.get("QUERY_STRING", ""):
-        return None  # maybe a staff preview: the middleware decides
     secure = _is_secure(environ)
     if settings.SECURE_SSL_REDIRECT and not secure:
         return None
