@@ -27,9 +27,10 @@ from marketplace import redis_held
 from .models import AnomalyFlag, Batch, Scan, Stamp
 
 # Prefixed like the cache's keys, so two deployments sharing one Redis never mix their scans.
-BUFFER_KEY = f"{settings.CACHES['default'].get('KEY_PREFIX', 'ocop')}:trace:scan-buffer"
+_PREFIX = settings.CACHES["default"].get("KEY_PREFIX", "ocop")
+BUFFER_KEY = f"{_PREFIX}:trace:scan-buffer"
+DROPPED_KEY = f"{_PREFIX}:trace:scans-dropped"
 FLUSH_LOCK_KEY = "trace:scan-flush-queued"
-DROPPED_KEY = f"{settings.CACHES['default'].get('KEY_PREFIX', 'ocop')}:trace:scans-dropped"
 _local_dropped = 0
 logger = logging.getLogger(__name__)
 _local_buffer: list[str] = []
@@ -70,24 +71,17 @@ def judge(summary: ScanSummary, *, at: datetime, province: int | None) -> list[t
     config = anomaly_config()
     flags = []
     count = summary.scan_count + 1
-    if count - summary.scans_explained > config["max_scans"]:
-        flags.append(
-            (
-                Rule.TOO_MANY_SCANS,
-                _("Scanned %(n)s times (more than %(max)s).")
-                % {"n": count, "max": config["max_scans"]}
-                if not summary.scans_explained
-                else _(
-                    "Scanned %(n)s times, %(since)s of them since an operator's review (more"
-                    " than %(max)s)."
-                )
-                % {
-                    "n": count,
-                    "since": count - summary.scans_explained,
-                    "max": config["max_scans"],
-                },
+    since = count - summary.scans_explained  # the scans an operator has not explained
+    if since > config["max_scans"]:
+        values = {"n": count, "since": since, "max": config["max_scans"]}
+        if summary.scans_explained:
+            detail = _(
+                "Scanned %(n)s times, %(since)s of them since an operator's review (more than"
+                " %(max)s)."
             )
-        )
+        else:
+            detail = _("Scanned %(n)s times (more than %(max)s).")
+        flags.append((Rule.TOO_MANY_SCANS, detail % values))
     window = timedelta(hours=config["province_window_hours"])
     if (
         province
