@@ -251,7 +251,7 @@ FRONT_MIDDLEWARE = [
 
 
 @functools.cache
-def _security_headers(secure: bool) -> tuple[tuple[str, str], ...]:
+def security_headers(secure: bool) -> tuple[tuple[str, str], ...]:
     """The headers SecurityMiddleware adds to a response of a (secure) request."""
 
     class Probe(HttpRequest):
@@ -264,7 +264,7 @@ def _security_headers(secure: bool) -> tuple[tuple[str, str], ...]:
 
 def _settings_changed(**kwargs) -> None:
     if kwargs["setting"].startswith("SECURE_"):
-        _security_headers.cache_clear()
+        security_headers.cache_clear()
 
 
 setting_changed.connect(_settings_changed, dispatch_uid="pagecache.security_headers")
@@ -298,7 +298,7 @@ def wsgi_hit(environ) -> tuple[str, list[tuple[str, str]], bytes] | None:
         [
             *headers,
             ("X-Page-Cache", "hit"),
-            *_security_headers(secure),
+            *security_headers(secure),
             ("Content-Length", str(len(body))),
         ],
         body,

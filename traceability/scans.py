@@ -137,12 +137,22 @@ def clean_location(province, latitude, longitude) -> dict:
 # --- the buffer -----------------------------------------------------------------------
 
 
-def _redis():
-    if "RedisCache" not in settings.CACHES["default"]["BACKEND"]:
-        return None
-    from django_redis import get_redis_connection
+_client: tuple = (None, None)  # (the CACHES setting it was made for, the client)
 
-    return get_redis_connection("default")
+
+def _redis():
+    """The default cache's Redis client, or None when the cache is not Redis. Looked up once
+    per CACHES setting (the lookup cost a tenth of a scan's logging)."""
+    global _client
+    caches_setting = settings.CACHES
+    if _client[0] is not caches_setting:
+        client = None
+        if "RedisCache" in caches_setting["default"]["BACKEND"]:
+            from django_redis import get_redis_connection
+
+            client = get_redis_connection("default")
+        _client = (caches_setting, client)
+    return _client[1]
 
 
 def record(entry: dict) -> None:

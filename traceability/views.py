@@ -8,7 +8,8 @@ import uuid
 from django.conf import settings
 from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
-from django.http import HttpResponse, JsonResponse
+from django.core.serializers.json import DjangoJSONEncoder
+from django.http import HttpResponse, JsonResponse, QueryDict
 from django.shortcuts import get_object_or_404
 from django.template.loader import render_to_string
 from django.utils import timezone, translation
@@ -54,8 +55,8 @@ def negotiated_language(view):
     return wrapper
 
 
-def _wants_json(request) -> bool:
-    accept = request.META.get("HTTP_ACCEPT", "")
+def wants_json(meta) -> bool:
+    accept = meta.get("HTTP_ACCEPT", "")
     return "application/json" in accept and "text/html" not in accept.split(",")[0]
 
 
@@ -97,28 +98,60 @@ def resolve(request, gtin: str, lot: str, serial: str):
     """``/01/{gtin}/10/{lot}/21/{serial}?s=``: HTML for people, JSON for ``Accept: json``.
 
     In the reader's language (see ``negotiated_language``), never cached by shared caches.
-    The hottest view of the site: its headers are set here, not by decorators.
+    The hottest view of the site: its headers are set here, not by decorators. Most scans
+    are answered before Django's request cycle, by ``traceability.handler`` with the
+    functions below; what it leaves (cookies, errors) comes here.
     """
     language = translation.get_language_from_request(request, check_path=False)
     with translation.override(language):
-        response = _resolve(request, gtin, lot, serial)
-    response["Content-Language"] = language
-    response["Vary"] = "Accept, Accept-Language, Cookie"
-    response["Cache-Control"] = "no-cache, private"
+        query = request.META.get("QUERY_STRING", "")
+        at = timezone.now()
+        verdict, location = scan_verdict(gtin, lot, serial, query, at)
+        inspector = None
+        # Only a request that carries a session looks the user up (no query for shoppers).
+        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
+            inspector = request.user.pk
+        log_scan(verdict, at, location, request.META.get("HTTP_USER_AGENT", ""), inspector)
+        body, content_type = scan_body(verdict, at, wants_json(request.META))
+    response = HttpResponse(body, content_type=content_type, status=verdict.http_status)
+    for name, value in scan_headers(language):
+        response[name] = value
     return response
 
 
-def _resolve(request, gtin: str, lot: str, serial: str) -> HttpResponse:
-    signature = signature_from_query(request.META.get("QUERY_STRING", ""))
-    at = timezone.now()
-    verdict = _verify_and_log(
-        request, lambda: parse_stamp_path(gtin.zfill(14), lot, serial, signature), at
+def scan_headers(language: str) -> tuple[tuple[str, str], ...]:
+    """What the resolver's answer says beyond its content type."""
+    return (
+        ("Content-Language", language),
+        ("Vary", "Accept, Accept-Language, Cookie"),
+        ("Cache-Control", "no-cache, private"),
     )
+
+
+def scan_verdict(gtin: str, lot: str, serial: str, query: str, at) -> tuple[Verdict, dict]:
+    """The verdict on a resolver path and its query string, and the coarse place the query
+    gives (``province``, ``lat``, ``lon``). Changes nothing: the scan is logged apart."""
+    location = _query_location(query)
+    try:
+        code = parse_stamp_path(gtin.zfill(14), lot, serial, signature_from_query(query))
+    except MalformedLink as exc:
+        return Verdict(INVALID, [str(exc)]), location
+    return stamp_verify(code, at=at, province=location["province"]), location
+
+
+def _query_location(query: str) -> dict:
+    if "province=" not in query and "lat=" not in query and "lon=" not in query:
+        return scans.clean_location(None, None, None)  # most scans: the phone sends no place
+    params = QueryDict(query)
+    return scans.clean_location(params.get("province"), params.get("lat"), params.get("lon"))
+
+
+def scan_body(verdict: Verdict, at, as_json: bool) -> tuple[bytes, str]:
+    """The resolver's answer in the active language: (body, content type)."""
     data = verdict_json(verdict, at=at)
-    if _wants_json(request):
-        return JsonResponse(
-            data, status=verdict.http_status, json_dumps_params={"ensure_ascii": False}
-        )
+    if as_json:
+        body = json.dumps(data, cls=DjangoJSONEncoder, ensure_ascii=False)
+        return body.encode(), "application/json"
     # The page reads nothing of the request (no context processors: it is the same page for
     # whoever scans, and they cost more than the rest of it).
     html = render_to_string(
@@ -130,12 +163,12 @@ def _resolve(request, gtin: str, lot: str, serial: str) -> HttpResponse:
             "batch": verdict.stamp.batch if verdict.stamp else None,
         },
     )
-    return HttpResponse(html, status=verdict.http_status)
+    return html.encode(), "text/html; charset=utf-8"
 
 
 def _verify_and_log(request, parse, at) -> Verdict:
-    """The verdict on the code ``parse()`` reads (INVALID when it cannot), with the scan
-    logged at the coarse place the request gives (``province``, ``lat``, ``lon``)."""
+    """The verify API's verdict on the code ``parse()`` reads (INVALID when it cannot), with
+    the scan logged at the coarse place the request gives (``province``, ``lat``, ``lon``)."""
     location = scans.clean_location(
         request.GET.get("province"), request.GET.get("lat"), request.GET.get("lon")
     )
@@ -145,16 +178,15 @@ def _verify_and_log(request, parse, at) -> Verdict:
         verdict = Verdict(INVALID, [str(exc)])
     else:
         verdict = stamp_verify(code, at=at, province=location["province"])
-    _log_scan(request, verdict, at, location)
+    inspector = None
+    if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
+        inspector = request.user.pk
+    log_scan(verdict, at, location, request.META.get("HTTP_USER_AGENT", ""), inspector)
     return verdict
 
 
-def _log_scan(request, verdict: Verdict, at, location: dict) -> None:
+def log_scan(verdict: Verdict, at, location: dict, user_agent: str, inspector) -> None:
     code = verdict.code
-    inspector = None
-    # Only a request that carries a session looks the user up (no query for shoppers).
-    if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
-        inspector = request.user.pk
     scans.record(
         {
             "stamp": verdict.stamp.pk if verdict.stamp else None,
@@ -166,7 +198,7 @@ def _log_scan(request, verdict: Verdict, at, location: dict) -> None:
             "province": location["province"],
             "lat": location["lat"],
             "lon": location["lon"],
-            "ua": request.META.get("HTTP_USER_AGENT", "")[:200],
+            "ua": user_agent[:200],
             "inspector": inspector,
         }
     )

@@ -33,7 +33,8 @@ def call(handler, path, method="get", **extra):
         try:
             body = b"".join(result)
         finally:
-            result.close()
+            if hasattr(result, "close"):  # as a WSGI server does
+                result.close()
     finally:
         request_started.connect(close_old_connections)
         request_finished.connect(close_old_connections)
@@ -41,11 +42,13 @@ def call(handler, path, method="get", **extra):
 
 
 class Spy(StampScanHandler):
-    """Counts the requests that went through the middleware stack."""
+    """Counts the requests that went through Django's request cycle (``cycles``) and, of
+    those, the ones that went through the middleware stack (``long_way``)."""
 
     def __init__(self):
         super().__init__()
         self.long_way = 0
+        self.cycles = 0
         chain = self._middleware_chain
 
         def counted(request):
@@ -53,6 +56,10 @@ class Spy(StampScanHandler):
             return chain(request)
 
         self._middleware_chain = counted
+
+    def get_response(self, request):
+        self.cycles += 1
+        return super().get_response(request)
 
 
 @pytest.fixture
@@ -95,8 +102,84 @@ def the_long_way(path, **extra):
 def test_a_phone_gets_what_the_whole_stack_gives(handler, stamp, extra):
     short = call(handler, path_of(stamp), **extra)
     assert handler.long_way == 0
+    # Without cookies, before Django's request cycle; a language cookie takes the short way.
+    assert handler.cycles == (1 if "HTTP_COOKIE" in extra else 0)
     assert short == the_long_way(path_of(stamp), **extra)
     assert short[0] == "200 OK"
+
+
+def _stamp_in_state(released_batch, state):
+    """A stamp of the batch in ``state``, scanned before (its answers do not move with the
+    clock)."""
+    from traceability.services import batch_recall, stamps_void
+
+    stamp = released_batch.stamps.order_by("number")[2]
+    times = [f"2026-11-20T08:{minute:02}:00+07:00" for minute in range(25)]
+    if state == "recalled":
+        batch_recall(batch=released_batch, reason="Nấm mốc trong lô")
+    elif state == "voided":
+        stamps_void(batch=released_batch, number_from=stamp.number, reason="Mất cuộn tem")
+    else:  # suspicious: scanned too many times
+        scans.write([{"stamp": stamp.pk, "verdict": "genuine", "at": at} for at in times])
+    scans.write([{"stamp": stamp.pk, "verdict": "genuine", "at": times[0]}])
+    return stamp
+
+
+@pytest.mark.parametrize("state", ["recalled", "voided", "suspicious"])
+def test_every_200_verdict_is_answered_before_the_request_cycle(handler, released_batch, state):
+    stamp = _stamp_in_state(released_batch, state)
+    for extra in (JSON, {}):
+        fast = call(handler, path_of(stamp), **extra)
+        assert fast == the_long_way(path_of(stamp), **extra)
+    assert handler.cycles == 0
+    assert fast[0] == "200 OK" and state.upper() in fast[2].decode().upper()
+
+
+def test_forged_and_invalid_codes_are_logged_once_and_answered_the_short_way(handler, stamp):
+    paths = [*_tampered(stamp).values(), "/01/0893ABC/10/LB2603A/21/ABC"]
+    for path in paths:
+        call(handler, path, **JSON)
+    # Each went on to the short way (the fast one gave up before logging): one scan each.
+    assert handler.cycles == len(paths) and handler.long_way == 0
+    assert scans.pending() == len(paths)
+
+
+def test_the_fast_way_sends_the_request_signals(handler, stamp):
+    """Django's receivers recycle database connections (CONN_MAX_AGE, a broken one) on them."""
+    sent = []
+
+    def started(**kwargs):
+        sent.append("started")
+
+    def finished(**kwargs):
+        sent.append("finished")
+
+    request_started.connect(started)
+    request_finished.connect(finished)
+    try:
+        assert call(handler, path_of(stamp), **JSON)[0] == "200 OK"
+    finally:
+        request_started.disconnect(started)
+        request_finished.disconnect(finished)
+    assert sent == ["started", "finished"] and handler.cycles == 0
+
+
+def test_a_failure_in_the_fast_way_is_answered_the_usual_way(handler, stamp, monkeypatch, caplog):
+    from traceability import views
+
+    real, failures = views.scan_body, []
+
+    def failing_once(*args, **kwargs):
+        if not failures:
+            failures.append(1)
+            raise RuntimeError("template missing")
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(views, "scan_body", failing_once)
+    status, _headers, body = call(handler, path_of(stamp), **JSON)
+    assert status == "200 OK" and b'"verdict": "genuine"' in body
+    assert handler.cycles == 1 and "template missing" in caplog.text
+    assert scans.pending() == 1  # logged once, by the way that answered
 
 
 def test_the_short_way_answers_in_the_phones_language(handler, stamp):
@@ -203,10 +286,11 @@ def test_other_paths_and_methods_go_the_usual_way(handler, stamp):
     call(handler, "/healthz")
     call(handler, path_of(stamp), "head")
     call(handler, path_of(stamp), "post")
-    assert handler.long_way == 3
+    assert handler.long_way == 3 and handler.cycles == 3
 
 
 def test_a_new_middleware_turns_the_short_way_off(settings):
     assert StampScanHandler().short_way, "MIDDLEWARE changed: see traceability/handler.py"
+    assert StampScanHandler().fast_way
     settings.MIDDLEWARE = [*SHORT_WAY_MIDDLEWARE, "django.middleware.gzip.GZipMiddleware"]
-    assert not StampScanHandler().short_way
+    assert not StampScanHandler().short_way and not StampScanHandler().fast_way

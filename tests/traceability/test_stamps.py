@@ -10,6 +10,7 @@ from django.db import IntegrityError, transaction
 from traceability import issuing
 from traceability.digital_link import (
     MalformedLink,
+    StampCode,
     parse_stamp_uri,
     stamp_uri,
 )
@@ -21,6 +22,7 @@ from traceability.services import (
     stamp_order_create,
 )
 from traceability.signing import b64url, b64url_decode, keyring, public_key_set, verify
+from traceability.verification import FORGED, stamp_verify
 
 from ..factories import (
     CooperativeFactory,
@@ -108,6 +110,31 @@ def test_ten_thousand_forgeries_are_rejected_by_the_server(batch):
     accepted = [f for f in forged if verify(*f)]
     assert accepted == []
     assert verify(stamp.gtin, batch.lot, stamp.serial, f"{stamp.key_id}.{stamp.signature}")
+    # The resolver's whole check (the stamp looked up, its issued signature compared, the
+    # keys tried for anything else) agrees on every one.
+    verdicts = {stamp_verify(StampCode(*f)).verdict for f in forged}
+    assert verdicts == {FORGED}
+    genuine = StampCode(stamp.gtin, batch.lot, stamp.serial, f"{stamp.key_id}.{stamp.signature}")
+    assert stamp_verify(genuine).signature_valid
+
+
+def test_the_resolver_checks_an_issued_signature_without_ed25519(batch, monkeypatch):
+    """A stamp's own signature, as printed, is compared with the one it was issued with; any
+    other spelling or key goes to the published keys, as a forgery does."""
+    from traceability import verification
+
+    issue(batch, 1)
+    stamp = batch.stamps.get()
+    checked = []
+    monkeypatch.setattr(verification, "verify", lambda *a: checked.append(a) or verify(*a))
+    printed = f"{stamp.key_id}.{stamp.signature}"
+    verdict = stamp_verify(StampCode(stamp.gtin, batch.lot, stamp.serial, printed))
+    assert verdict.signature_valid and verdict.stamp == stamp  # (suspicious: not released yet)
+    assert checked == []
+    sibling = {"A": "B", "Q": "R", "g": "h", "w": "x"}[printed[-1]]  # same bytes, other text
+    for text in (printed[:-1] + sibling, printed.replace(".", ".é", 1)):
+        assert stamp_verify(StampCode(stamp.gtin, batch.lot, stamp.serial, text)).verdict == FORGED
+    assert len(checked) == 2
 
 
 def test_old_keys_keep_verifying_after_rotation(batch, settings):
