@@ -2,18 +2,20 @@
 
 The work every scan needs, with no framework around it: the path read with a regular
 expression, one prepared query (the resolver's own SQL: the stamp, its batch, its flags), the
-code's signature compared with the one the stamp was issued with (as the resolver does before
-it would run Ed25519), one RPUSH of the scan record, and the JSON answer with the batch
-payload kept in memory. No Django per request (Django is set up once, at import, for the
-settings, the SQL and the first batch payload). Served by the same gunicorn as the resolver,
-it shows what no Django code could beat on this machine. ``resolver_load.sh`` measures it when
-``FLOOR=1``. Its scans go to their own Redis list (``FLOOR_KEY``), which the script drops.
+signature checked as the resolver checks it (``signing.vouched_for``: the stored signature and
+its row tag; Ed25519 only when they do not vouch for it), one RPUSH of the scan record, and
+the JSON answer with the batch payload kept in memory. No Django per request (Django is set up
+once, at import, for the settings, the SQL and the first batch payload). Served by the same
+gunicorn as the resolver, it shows what no Django code could beat on this machine.
+``resolver_load.sh`` measures it when ``FLOOR=1``. Its scans go to their own Redis list
+(``FLOOR_KEY``), which the script drops.
 """
 
-import hmac
+import base64
 import json
 import os
 import re
+from types import SimpleNamespace
 
 import django
 
@@ -26,13 +28,15 @@ from django.conf import settings  # noqa: E402
 from django.core.serializers.json import DjangoJSONEncoder  # noqa: E402
 
 from traceability import verification  # noqa: E402
+from traceability.signing import keyring, vouched_for  # noqa: E402
 
 FLOOR_KEY = "bench:floor-scans"
 PATH = re.compile(r"/01/([^/]{1,20})/10/(.{1,60})/21/([^/]{1,60})")
 SQL = verification._stamp_sql()
-ID, BATCH, NUMBER, KID, SIGNATURE, STATUS, SCANS = (
+KEYS = keyring().public_keys
+ID, BATCH, NUMBER, KID, SIGNATURE, TAG, STATUS, SCANS = (
     verification.STAMP_FIELDS.index(name)
-    for name in ("id", "batch_id", "number", "key_id", "signature", "status", "scan_count")
+    for name in ("id", "batch_id", "number", "key_id", "signature", "tag", "status", "scan_count")
 )
 HEADERS = [
     ("Content-Type", "application/json"),
@@ -76,13 +80,19 @@ def application(environ, start_response):
     db, push = _connections()
     match = PATH.fullmatch(environ["PATH_INFO"])
     gtin, lot, serial = match.groups()
-    kid, _dot, value = environ["QUERY_STRING"][2:].partition(".")
+    signature = environ["QUERY_STRING"][2:]
+    kid, _dot, value = signature.partition(".")
     row = db.execute(
         SQL, verification.stamp_sql_params(gtin, serial, lot), prepare=True, binary=True
     ).fetchone()
-    if row is None or row[KID] != kid or not hmac.compare_digest(row[SIGNATURE], value):
-        start_response("404 Not Found", [("Content-Length", "0")])
-        return [b""]
+    stored = SimpleNamespace(key_id=row[KID], signature=row[SIGNATURE], tag=row[TAG])
+    if not vouched_for(gtin, lot, serial, signature, stored):
+        try:
+            message = f"/01/{gtin}/10/{lot}/21/{serial}".encode()
+            KEYS[kid].verify(base64.urlsafe_b64decode(value + "=="), message)
+        except Exception:
+            start_response("404 Not Found", [("Content-Length", "0")])
+            return [b""]
     entry = {"stamp": row[ID], "gtin": gtin, "lot": lot, "serial": serial, "verdict": "genuine"}
     push.send_command("RPUSH", FLOOR_KEY, json.dumps(entry, separators=(",", ":")))
     push.read_response()

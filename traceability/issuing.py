@@ -29,7 +29,7 @@ from django.utils import timezone
 
 from .digital_link import canonical_path
 from .models import Batch, Stamp, StampOrder
-from .signing import keyring
+from .signing import keyring, row_tag
 
 CHUNK_SIZE = 5000
 SERIAL_BYTES = 10  # 80 random bits: 16 characters of base32 (A-Z 2-7), GS1's AI (21) set
@@ -39,8 +39,9 @@ _BASE32 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 # each character carries 5 random bits (16 x 5 = 80), exactly like base32 of 10 random bytes.
 _TO_BASE32 = bytes(_BASE32[i % 32] for i in range(256))
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
-# number, serial, signature: standard base64 of 64 bytes is 86 characters and "==".
-_ROW = b"%d\t%s\t%.86s\n"
+# number, serial, signature, tag: standard base64 of 64 bytes is 86 characters and "==",
+# of a 16-byte tag 22 and "==".
+_ROW = b"%d\t%s\t%.86s\t%.22s\n"
 
 
 def _serial_block(n: int) -> bytes:
@@ -55,16 +56,17 @@ def new_serials(n: int) -> list[str]:
 
 @dataclass(frozen=True)
 class Chunk:
-    """Consecutive stamps ready to write: one ``number\\tserial\\tsignature\\n`` line each."""
+    """Consecutive stamps ready to write: one ``number\\tserial\\tsignature\\ttag\\n`` line
+    each."""
 
     start: int
     count: int
-    block: bytes  # ASCII; signatures in base64url without padding
+    block: bytes  # ASCII; signatures and tags in base64url without padding
 
-    def rows(self) -> Iterator[tuple[int, str, str]]:
+    def rows(self) -> Iterator[tuple[int, str, str, str]]:
         for line in self.block.decode("ascii").splitlines():
-            number, serial, signature = line.split("\t")
-            yield int(number), serial, signature
+            number, serial, signature, tag = line.split("\t")
+            yield int(number), serial, signature, tag
 
 
 def _messages(gtin: str, lot: str) -> Callable[[list[bytes]], Iterator[bytes]]:
@@ -77,13 +79,26 @@ def _messages(gtin: str, lot: str) -> Callable[[list[bytes]], Iterator[bytes]]:
     )  # pragma: no cover
 
 
-def make_chunk(sign: Callable[[bytes], bytes], messages, start: int, count: int) -> Chunk:
-    """Serials, signatures and rows of stamps ``start .. start+count-1`` (thread-safe)."""
+def make_chunk(
+    sign: Callable[[bytes], bytes], messages, start: int, count: int, tag_key: bytes
+) -> Chunk:
+    """Serials, signatures, tags and rows of stamps ``start .. start+count-1`` (thread-safe)."""
     block = _serial_block(count)
     serials = [block[i : i + SERIAL_LENGTH] for i in range(0, len(block), SERIAL_LENGTH)]
-    signatures = map(binascii.b2a_base64, map(sign, messages(serials)))
+    signed = list(messages(serials))
+    raw = list(map(sign, signed))
+    tags = map(partial(row_tag, tag_key), signed, raw)
     rows = b"".join(
-        map(_ROW.__mod__, zip(range(start, start + count), serials, signatures, strict=True))
+        map(
+            _ROW.__mod__,
+            zip(
+                range(start, start + count),
+                serials,
+                map(binascii.b2a_base64, raw),
+                map(binascii.b2a_base64, tags),
+                strict=True,
+            ),
+        )
     )
     return Chunk(start, count, rows.translate(_URLSAFE))
 
@@ -105,6 +120,7 @@ COLUMNS = (
     "number",
     "serial",
     "signature",
+    "tag",
     "batch_id",
     "order_id",
     "gtin",
@@ -148,11 +164,12 @@ def _write_rows(rows: Rows) -> None:
                     serial=serial,
                     key_id=rows.key_id,
                     signature=signature,
+                    tag=tag,
                     status=rows.status,
                     activated_at=rows.activated_at,
                     scan_count=0,
                 )
-                for number, serial, signature in rows.chunk.rows()
+                for number, serial, signature, tag in rows.chunk.rows()
             ],
             batch_size=1000,
         )
@@ -176,7 +193,9 @@ def issue_stamps(
     if order.status in (StampOrder.Status.QUEUED, StampOrder.Status.FAILED):
         StampOrder.objects.filter(pk=order.pk).update(status=StampOrder.Status.ISSUING, error="")
     ring = keyring()
-    make = partial(make_chunk, ring.private_key.sign, _messages(batch.gtin, batch.lot))
+    make = partial(
+        make_chunk, ring.private_key.sign, _messages(batch.gtin, batch.lot), tag_key=ring.tag_key
+    )
     workers = workers or os.cpu_count() or 1
     end = order.first_number + order.count  # exclusive
     pending: deque = deque()

@@ -345,6 +345,10 @@ class Stamp(models.Model):
     serial = models.CharField(max_length=20)
     key_id = models.CharField(max_length=32)
     signature = models.CharField(max_length=88)
+    # The server's receipt for the signature (signing.row_tag): scans of this stamp need no
+    # Ed25519 check. Empty for stamps issued before tags (checked with Ed25519). A database
+    # default, as issuing COPYs rows.
+    tag = models.CharField(max_length=22, blank=True, default="", db_default="")
     status = models.CharField(max_length=16, choices=Status.choices, default=Status.ISSUED)
     activated_at = models.DateTimeField(null=True, blank=True)
     # Scan summary, updated in bulk when the scan buffer is flushed.

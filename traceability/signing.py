@@ -10,6 +10,7 @@ made by ``load_demo`` stay valid across restarts.
 import base64
 import binascii
 import hashlib
+import hmac
 import re
 from dataclasses import dataclass
 from functools import cache
@@ -17,6 +18,8 @@ from functools import cache
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
+from cryptography.hazmat.primitives.hashes import SHA256
+from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
 
@@ -36,6 +39,7 @@ class Keyring:
     key_id: str
     private_key: Ed25519PrivateKey
     public_keys: dict[str, Ed25519PublicKey]  # kid -> key, the current one included
+    tag_key: bytes = b""  # the current key's row-tag key (see ``row_tag``)
 
     def raw_public(self, kid: str) -> bytes:
         return self.public_keys[kid].public_bytes(
@@ -74,7 +78,20 @@ def _keyring(pem: str, key_id: str, retired: str) -> Keyring:
         except (ValueError, binascii.Error) as exc:
             raise ImproperlyConfigured(f"TRACE_RETIRED_PUBLIC_KEYS: bad key {kid!r}") from exc
     public_keys[key_id] = private_key.public_key()
-    return Keyring(key_id=key_id, private_key=private_key, public_keys=public_keys)
+    return Keyring(
+        key_id=key_id,
+        private_key=private_key,
+        public_keys=public_keys,
+        tag_key=_tag_key(private_key),
+    )
+
+
+def _tag_key(private_key: Ed25519PrivateKey) -> bytes:
+    """A MAC key only the holder of the signing key has (HKDF, its own purpose string)."""
+    raw = private_key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    return HKDF(algorithm=SHA256(), length=32, salt=None, info=TAG_INFO).derive(raw)
 
 
 def keyring() -> Keyring:
@@ -100,20 +117,65 @@ SIGNATURE_PATTERN = re.compile(r"[A-Za-z0-9_-]{85}[AQgw]")
 KEY_ID_PATTERN = re.compile(r"[A-Za-z0-9_-]{1,32}")
 
 
+def well_formed(signature: str) -> bool:
+    """``kid.sig`` as we print it, under a published key: worth checking any further."""
+    kid, dot, value = signature.partition(".")
+    return (
+        bool(dot)
+        and KEY_ID_PATTERN.fullmatch(kid) is not None
+        and SIGNATURE_PATTERN.fullmatch(value) is not None
+        and kid in keyring().public_keys
+    )
+
+
 def verify(gtin: str, lot: str, serial: str, signature: str) -> bool:
     """True when ``signature`` (``kid.sig``) is a valid signature of any published key."""
-    kid, dot, value = signature.partition(".")
-    if not dot or not KEY_ID_PATTERN.fullmatch(kid) or not SIGNATURE_PATTERN.fullmatch(value):
+    if not well_formed(signature):
         return False
-    key = keyring().public_keys.get(kid)
-    if key is None:
-        return False
+    kid, _dot, value = signature.partition(".")
+    key = keyring().public_keys[kid]
     raw = b64url_decode(value)
     try:
         key.verify(raw, canonical_path(gtin, lot, serial).encode())
     except InvalidSignature:
         return False
     return True
+
+
+# --- row tags: the server's receipt for a signature it made --------------------------------
+#
+# Checking an Ed25519 signature costs about 90 us here, a tenth of a whole scan's CPU. When a
+# stamp is issued, its row gets a tag: HMAC-SHA256 (first 16 bytes) of the signed message and
+# the signature, under a key derived from the signing key. A scan whose signature is exactly
+# the stored one, with a tag that matches, was signed by this server: no Ed25519 needed. The
+# tag makes the shortcut as strong as the signature: whoever can write rows into the stamps
+# table but does not hold the signing key cannot make a code of their own pass (a row with
+# any signature but no valid tag is checked against the published keys, as before). Stamps
+# of a retired key, or issued before tags, are checked with Ed25519.
+
+TAG_INFO = b"ocop-trace stamp row tag v1"
+TAG_BYTES = 16
+
+
+def row_tag(key: bytes, message: bytes, raw_signature: bytes) -> bytes:
+    return hmac.digest(key, message + raw_signature, "sha256")[:TAG_BYTES]
+
+
+def vouched_for(gtin: str, lot: str, serial: str, signature: str, stored) -> bool:
+    """True when ``signature`` (``kid.sig``) is the one ``stored`` (a stamp row: ``key_id``,
+    ``signature``, ``tag``) was issued with under the current key, as its tag proves."""
+    ring = keyring()
+    kid, _dot, value = signature.partition(".")
+    if not stored.tag or kid != ring.key_id or kid != stored.key_id:
+        return False
+    if not SIGNATURE_PATTERN.fullmatch(value) or not hmac.compare_digest(value, stored.signature):
+        return False
+    try:
+        raw = b64url_decode(stored.signature)
+    except (ValueError, binascii.Error):
+        return False
+    expected = b64url(row_tag(ring.tag_key, canonical_path(gtin, lot, serial).encode(), raw))
+    return hmac.compare_digest(expected, stored.tag)
 
 
 def public_key_set() -> dict:

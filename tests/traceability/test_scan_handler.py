@@ -83,9 +83,11 @@ def stamp(released_batch):
 
 
 def the_long_way(path, **extra):
-    handler = StampScanHandler()
-    handler.short_way = False
-    return call(handler, path, **extra)
+    handler = Spy()
+    handler.short_way = handler.fast_way = False
+    answer = call(handler, path, **extra)
+    assert handler.long_way == 1  # the whole middleware stack, really
+    return answer
 
 
 @pytest.mark.parametrize(
@@ -142,6 +144,27 @@ def test_forged_and_invalid_codes_are_logged_once_and_answered_the_short_way(han
     # Each went on to the short way (the fast one gave up before logging): one scan each.
     assert handler.cycles == len(paths) and handler.long_way == 0
     assert scans.pending() == len(paths)
+
+
+def test_a_forged_code_is_judged_once(handler, stamp, monkeypatch):
+    """The fast way hands its verdict to the view it gives the request to: one stamp query
+    and one Ed25519 check at most for a well-formed forgery, none for a malformed one."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    from traceability import verification
+    from traceability.signing import verify
+
+    checked = []
+    monkeypatch.setattr(verification, "verify", lambda *a: checked.append(a) or verify(*a))
+    tampered = _tampered(stamp)
+    for name, most in [("signature changed", 1), ("serial changed", 1), ("unknown key", 0)]:
+        checked.clear()
+        with CaptureQueriesContext(connection) as queries:
+            status, _headers, _body = call(handler, tampered[name], **JSON)
+        stamp_queries = [q for q in queries if "traceability_stamp" in q["sql"]]
+        assert status == "404 Not Found"
+        assert len(stamp_queries) == most and len(checked) == most, name
 
 
 def test_the_fast_way_sends_the_request_signals(handler, stamp):

@@ -4,6 +4,7 @@ import random
 
 import pytest
 import segno
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.db import IntegrityError, transaction
 
@@ -21,7 +22,14 @@ from traceability.services import (
     batch_recall,
     stamp_order_create,
 )
-from traceability.signing import b64url, b64url_decode, keyring, public_key_set, verify
+from traceability.signing import (
+    b64url,
+    b64url_decode,
+    keyring,
+    public_key_set,
+    verify,
+    vouched_for,
+)
 from traceability.verification import FORGED, stamp_verify
 
 from ..factories import (
@@ -110,36 +118,15 @@ def test_ten_thousand_forgeries_are_rejected_by_the_server(batch):
     accepted = [f for f in forged if verify(*f)]
     assert accepted == []
     assert verify(stamp.gtin, batch.lot, stamp.serial, f"{stamp.key_id}.{stamp.signature}")
-    # The resolver's whole check (the stamp looked up, its issued signature compared, the
-    # keys tried for anything else) agrees on every one.
+    # So does the resolver's whole check (signature, then the stamp looked up).
     verdicts = {stamp_verify(StampCode(*f)).verdict for f in forged}
     assert verdicts == {FORGED}
     genuine = StampCode(stamp.gtin, batch.lot, stamp.serial, f"{stamp.key_id}.{stamp.signature}")
     assert stamp_verify(genuine).signature_valid
 
 
-def test_the_resolver_checks_an_issued_signature_without_ed25519(batch, monkeypatch):
-    """A stamp's own signature, as printed, is compared with the one it was issued with; any
-    other spelling or key goes to the published keys, as a forgery does."""
-    from traceability import verification
-
-    issue(batch, 1)
-    stamp = batch.stamps.get()
-    checked = []
-    monkeypatch.setattr(verification, "verify", lambda *a: checked.append(a) or verify(*a))
-    printed = f"{stamp.key_id}.{stamp.signature}"
-    verdict = stamp_verify(StampCode(stamp.gtin, batch.lot, stamp.serial, printed))
-    assert verdict.signature_valid and verdict.stamp == stamp  # (suspicious: not released yet)
-    assert checked == []
-    sibling = {"A": "B", "Q": "R", "g": "h", "w": "x"}[printed[-1]]  # same bytes, other text
-    for text in (printed[:-1] + sibling, printed.replace(".", ".é", 1)):
-        assert stamp_verify(StampCode(stamp.gtin, batch.lot, stamp.serial, text)).verdict == FORGED
-    assert len(checked) == 2
-
-
 def test_old_keys_keep_verifying_after_rotation(batch, settings):
     from cryptography.hazmat.primitives import serialization
-    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
     issue(batch, 1)
     old = batch.stamps.get()
@@ -149,8 +136,9 @@ def test_old_keys_keep_verifying_after_rotation(batch, settings):
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     ).decode()
     settings.TRACE_SIGNING_KEY_ID = "k2027"
-    # Without the retired key published, the old stamp no longer verifies...
+    # Without the retired key published, the old stamp no longer verifies, online either...
     assert not verify(old.gtin, batch.lot, old.serial, f"{old.key_id}.{old.signature}")
+    assert stamp_verify(_code(old)).verdict == FORGED
     settings.TRACE_RETIRED_PUBLIC_KEYS = f"{old.key_id}:{old_public}"
     # ...with it, both the old and the new stamps do, and both keys are published.
     assert verify(old.gtin, batch.lot, old.serial, f"{old.key_id}.{old.signature}")
@@ -160,6 +148,63 @@ def test_old_keys_keep_verifying_after_rotation(batch, settings):
     assert verify(new.gtin, batch.lot, new.serial, f"{new.key_id}.{new.signature}")
     kids = {k["kid"]: k["status"] for k in public_key_set()["keys"]}
     assert kids == {old.key_id: "retired", "k2027": "current"}
+    # The resolver: the old stamp's tag was made under the retired key (which this server no
+    # longer holds): its signature is checked with Ed25519, and it is still genuine.
+    for stamp in (old, new):
+        code = StampCode(stamp.gtin, batch.lot, stamp.serial, f"{stamp.key_id}.{stamp.signature}")
+        assert stamp_verify(code).signature_valid
+    assert not vouched_for(old.gtin, batch.lot, old.serial, f"{old.key_id}.{old.signature}", old)
+    assert vouched_for(new.gtin, batch.lot, new.serial, f"{new.key_id}.{new.signature}", new)
+
+
+@pytest.fixture
+def ed25519_checks(monkeypatch):
+    """The signatures the resolver checked with Ed25519."""
+    from traceability import verification
+
+    checked = []
+    monkeypatch.setattr(verification, "verify", lambda *a: checked.append(a) or verify(*a))
+    return checked
+
+
+def _code(stamp, signature=None) -> StampCode:
+    signature = signature or f"{stamp.key_id}.{stamp.signature}"
+    return StampCode(stamp.gtin, stamp.batch.lot, stamp.serial, signature)
+
+
+def test_an_issued_stamp_is_vouched_for_by_its_tag_without_ed25519(batch, ed25519_checks, settings):
+    old_key = b64url(Ed25519PrivateKey.generate().public_key().public_bytes_raw())
+    settings.TRACE_RETIRED_PUBLIC_KEYS = f"old-1:{old_key}"
+    issue(batch, 3)
+    for stamp in batch.stamps.all():
+        assert len(stamp.tag) == 22
+        verdict = stamp_verify(_code(stamp))
+        assert verdict.signature_valid and verdict.stamp == stamp
+    assert ed25519_checks == []
+    # Another spelling of the same signature bytes is not what was printed: checked, refused.
+    stamp = batch.stamps.first()
+    sibling = {"A": "B", "Q": "R", "g": "h", "w": "x"}[stamp.signature[-1]]
+    altered = f"{stamp.key_id}.{stamp.signature[:-1]}{sibling}"
+    assert stamp_verify(_code(stamp, altered)).verdict == FORGED
+    assert stamp_verify(_code(stamp, f"{stamp.key_id}.{stamp.signature}é")).verdict == FORGED
+    # The same signature under another published key id is not vouched for: checked, refused.
+    assert stamp_verify(_code(stamp, f"old-1.{stamp.signature}")).verdict == FORGED
+    assert len(ed25519_checks) == 1
+
+
+def test_a_row_written_without_the_signing_key_does_not_make_a_code_pass(batch, ed25519_checks):
+    """Whoever can write the stamps table, but does not hold the signing key, cannot mint a
+    code the resolver calls genuine: a signature of their own, or a tag copied from another
+    stamp, is checked with Ed25519 and refused."""
+    issue(batch, 2)
+    stamp, other = batch.stamps.order_by("number")
+    made_up = b64url(random.Random(7).randbytes(64))
+    Stamp.objects.filter(pk=stamp.pk).update(signature=made_up, tag=other.tag)
+    verdict = stamp_verify(_code(stamp, f"{stamp.key_id}.{made_up}"))
+    assert (verdict.verdict, verdict.signature_valid) == (FORGED, False)
+    Stamp.objects.filter(pk=other.pk).update(tag=b64url(random.Random(8).randbytes(16)))
+    assert stamp_verify(_code(other)).signature_valid  # a lost tag: Ed25519 still says yes
+    assert len(ed25519_checks) == 2
 
 
 def test_serial_is_unique_per_gtin_in_the_database(batch):
