@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from functools import partial
+from operator import methodcaller
 
 from django.db import IntegrityError, connection, transaction
 from django.db.models import Max
@@ -29,7 +30,7 @@ from django.utils import timezone
 
 from .digital_link import canonical_path
 from .models import Batch, Stamp, StampOrder
-from .signing import keyring, row_tag
+from .signing import keyring, tagger
 
 CHUNK_SIZE = 5000
 SERIAL_BYTES = 10  # 80 random bits: 16 characters of base32 (A-Z 2-7), GS1's AI (21) set
@@ -39,6 +40,7 @@ _BASE32 = b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567"
 # each character carries 5 random bits (16 x 5 = 80), exactly like base32 of 10 random bytes.
 _TO_BASE32 = bytes(_BASE32[i % 32] for i in range(256))
 _URLSAFE = bytes.maketrans(b"+/", b"-_")
+_DIGEST = methodcaller("digest")
 # number, serial, signature, tag: standard base64 of 64 bytes is 86 characters and "==",
 # of a 16-byte tag 22 and "==".
 _ROW = b"%d\t%s\t%.86s\t%.22s\n"
@@ -87,7 +89,7 @@ def make_chunk(
     serials = [block[i : i + SERIAL_LENGTH] for i in range(0, len(block), SERIAL_LENGTH)]
     signed = list(messages(serials))
     raw = list(map(sign, signed))
-    tags = map(partial(row_tag, tag_key), signed, raw)
+    tags = map(_DIGEST, map(tagger(tag_key), map(bytes.__add__, signed, raw)))  # row_tag
     rows = b"".join(
         map(
             _ROW.__mod__,

@@ -13,7 +13,7 @@ import hashlib
 import hmac
 import re
 from dataclasses import dataclass
-from functools import cache
+from functools import cache, partial
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -145,20 +145,27 @@ def verify(gtin: str, lot: str, serial: str, signature: str) -> bool:
 # --- row tags: the server's receipt for a signature it made --------------------------------
 #
 # Checking an Ed25519 signature costs about 90 us here, a tenth of a whole scan's CPU. When a
-# stamp is issued, its row gets a tag: HMAC-SHA256 (first 16 bytes) of the signed message and
-# the signature, under a key derived from the signing key. A scan whose signature is exactly
-# the stored one, with a tag that matches, was signed by this server: no Ed25519 needed. The
-# tag makes the shortcut as strong as the signature: whoever can write rows into the stamps
-# table but does not hold the signing key cannot make a code of their own pass (a row with
-# any signature but no valid tag is checked against the published keys, as before). Stamps
-# of a retired key, or issued before tags, are checked with Ed25519.
+# stamp is issued, its row gets a tag: keyed BLAKE2b (16 bytes; RFC 7693's MAC mode) of the
+# signed message and the signature, under a key derived from the signing key. A scan whose
+# signature is exactly the stored one, with a tag that matches, was signed by this server:
+# no Ed25519 needed. The tag makes the shortcut as strong as the signature: whoever can write
+# rows into the stamps table but does not hold the signing key cannot make a code of their
+# own pass (a row with any signature but no valid tag is checked against the published keys,
+# as before). Stamps of a retired key, or issued before tags, are checked with Ed25519.
+# BLAKE2b rather than HMAC: issuing tags 180,000 rows with C-level calls only (0.6 against
+# 1.6 us a row here).
 
 TAG_INFO = b"ocop-trace stamp row tag v1"
 TAG_BYTES = 16
 
 
+def tagger(key: bytes):
+    """``tagger(key)(message + raw_signature)`` is a hash object whose digest is the tag."""
+    return partial(hashlib.blake2b, key=key, digest_size=TAG_BYTES)
+
+
 def row_tag(key: bytes, message: bytes, raw_signature: bytes) -> bytes:
-    return hmac.digest(key, message + raw_signature, "sha256")[:TAG_BYTES]
+    return tagger(key)(message + raw_signature).digest()
 
 
 def vouched_for(gtin: str, lot: str, serial: str, signature: str, stored) -> bool:
