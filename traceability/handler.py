@@ -113,6 +113,18 @@ class StampScanHandler(WSGIHandler):
                 return [body]
         return super().__call__(environ, start_response)
 
+    def passes_checks(self, request) -> bool:
+        """What SecurityMiddleware and CommonMiddleware ask of a request, passed: no HTTPS or
+        ``www.`` redirect is due, the host is allowed, the user agent is not banned (the usual
+        way answers those)."""
+        try:
+            return (
+                self.security.process_request(request) is None
+                and self.common.process_request(request) is None
+            )
+        except Exception:
+            return False
+
     def scan_answer(self, environ) -> tuple[str, list, bytes] | None:
         """A stamp scan ending in a 200 as (status line, headers, body), its scan logged; or
         None, with nothing done, when the request must go another way."""
@@ -121,14 +133,8 @@ class StampScanHandler(WSGIHandler):
         if match is None:
             return None
         request = WSGIRequest(environ)  # for the middleware's checks (no body is read)
-        try:
-            if (
-                self.security.process_request(request) is not None
-                or self.common.process_request(request) is not None
-            ):
-                return None  # a redirect
-        except Exception:
-            return None  # a host not allowed, a banned user agent: answered the usual way
+        if not self.passes_checks(request):
+            return None
         set_script_prefix(get_script_name(environ))
         signals.request_started.send(sender=self.__class__, environ=environ)
         try:
@@ -188,14 +194,8 @@ class StampScanHandler(WSGIHandler):
             return None
         if request.method not in self.methods.get(match.func, ()):
             return None
-        try:
-            if (
-                self.security.process_request(request) is not None
-                or self.common.process_request(request) is not None
-            ):
-                return None  # a redirect
-        except Exception:
-            return None  # a host not allowed, a banned user agent: answered the usual way
+        if not self.passes_checks(request):
+            return None
         request.resolver_match = match
         request.user = AnonymousUser()
         try:
