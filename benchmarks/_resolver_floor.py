@@ -28,7 +28,7 @@ from django.conf import settings  # noqa: E402
 from django.core.serializers.json import DjangoJSONEncoder  # noqa: E402
 
 from traceability import verification  # noqa: E402
-from traceability.signing import keyring, vouched_for  # noqa: E402
+from traceability.signing import keyring, vouched_for, well_formed  # noqa: E402
 
 FLOOR_KEY = "bench:floor-scans"
 PATH = re.compile(r"/01/([^/]{1,20})/10/(.{1,60})/21/([^/]{1,60})")
@@ -85,9 +85,14 @@ def application(environ, start_response):
     row = db.execute(
         SQL, verification.stamp_sql_params(gtin, serial, lot), prepare=True, binary=True
     ).fetchone()
+    if row is None:
+        start_response("404 Not Found", [("Content-Length", "0")])
+        return [b""]
     stored = SimpleNamespace(key_id=row[KID], signature=row[SIGNATURE], tag=row[TAG])
     if not vouched_for(gtin, lot, serial, signature, stored):
         try:
+            if not well_formed(signature):
+                raise ValueError(signature)
             message = f"/01/{gtin}/10/{lot}/21/{serial}".encode()
             KEYS[kid].verify(base64.urlsafe_b64decode(value + "=="), message)
         except Exception:

@@ -12,7 +12,7 @@ import binascii
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from functools import cache, partial
 
 from cryptography.exceptions import InvalidSignature
@@ -22,6 +22,7 @@ from cryptography.hazmat.primitives.hashes import SHA256
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF
 from django.conf import settings
 from django.core.exceptions import ImproperlyConfigured
+from django.views.decorators.debug import sensitive_variables
 
 from .digital_link import canonical_path
 
@@ -39,7 +40,9 @@ class Keyring:
     key_id: str
     private_key: Ed25519PrivateKey
     public_keys: dict[str, Ed25519PublicKey]  # kid -> key, the current one included
-    tag_key: bytes = b""  # the current key's row-tag key (see ``row_tag``)
+    # The current key's row-tag key (see ``row_tag``): as secret as the private key, never
+    # shown in a repr (error reports print local variables).
+    tag_key: bytes = field(repr=False)
 
     def raw_public(self, kid: str) -> bytes:
         return self.public_keys[kid].public_bytes(
@@ -161,6 +164,8 @@ TAG_BYTES = 16
 
 def tagger(key: bytes):
     """``tagger(key)(message + raw_signature)`` is a hash object whose digest is the tag."""
+    if len(key) != 32:
+        raise ValueError("a row-tag key has 32 bytes")
     return partial(hashlib.blake2b, key=key, digest_size=TAG_BYTES)
 
 
@@ -168,21 +173,32 @@ def row_tag(key: bytes, message: bytes, raw_signature: bytes) -> bytes:
     return tagger(key)(message + raw_signature).digest()
 
 
+@sensitive_variables("ring")
+def stamp_tag(gtin: str, lot: str, serial: str, signature: str) -> str:
+    """The row tag of a stamp whose ``signature`` (``kid.sig``, well formed) the current key
+    made, as issuing stores it."""
+    ring = keyring()
+    raw = b64url_decode(signature.partition(".")[2])
+    return b64url(row_tag(ring.tag_key, canonical_path(gtin, lot, serial).encode(), raw))
+
+
+def _same(text: str, stored) -> bool:
+    """Constant-time equality of a presented ASCII text and a stored value, whatever the
+    stored value holds (a non-ASCII str would make ``compare_digest`` raise)."""
+    return isinstance(stored, str) and hmac.compare_digest(
+        text.encode(), stored.encode("utf-8", "surrogatepass")
+    )
+
+
 def vouched_for(gtin: str, lot: str, serial: str, signature: str, stored) -> bool:
     """True when ``signature`` (``kid.sig``) is the one ``stored`` (a stamp row: ``key_id``,
     ``signature``, ``tag``) was issued with under the current key, as its tag proves."""
-    ring = keyring()
     kid, _dot, value = signature.partition(".")
-    if not stored.tag or kid != ring.key_id or kid != stored.key_id:
+    if not stored.tag or kid != keyring().key_id or kid != stored.key_id:
         return False
-    if not SIGNATURE_PATTERN.fullmatch(value) or not hmac.compare_digest(value, stored.signature):
+    if not SIGNATURE_PATTERN.fullmatch(value) or not _same(value, stored.signature):
         return False
-    try:
-        raw = b64url_decode(stored.signature)
-    except (ValueError, binascii.Error):
-        return False
-    expected = b64url(row_tag(ring.tag_key, canonical_path(gtin, lot, serial).encode(), raw))
-    return hmac.compare_digest(expected, stored.tag)
+    return _same(stamp_tag(gtin, lot, serial, signature), stored.tag)
 
 
 def public_key_set() -> dict:

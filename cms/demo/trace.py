@@ -16,7 +16,7 @@ from traceability import scans
 from traceability.issuing import issue_stamps
 from traceability.models import Batch, Scan, Stamp, TraceEvent
 from traceability.services import batch_recall, batch_release, stamp_order_create
-from traceability.signing import sign_path
+from traceability.signing import sign_path, stamp_tag
 from traceability.tasks import render_print_files
 
 ICT = datetime.timezone(datetime.timedelta(hours=7))
@@ -122,9 +122,13 @@ def _stamps(batch: Batch, data: dict) -> None:
     order = stamp_order_create(batch=batch, count=data["stamps"], run=False)
     issue_stamps(order.pk)
     first = batch.stamps.get(number=1)
-    key_id, _, signature = sign_path(batch.gtin, batch.lot, data["serial"]).partition(".")
+    signed = sign_path(batch.gtin, batch.lot, data["serial"])
+    key_id, _, signature = signed.partition(".")
     Stamp.objects.filter(pk=first.pk).update(
-        serial=data["serial"], key_id=key_id, signature=signature
+        serial=data["serial"],
+        key_id=key_id,
+        signature=signature,
+        tag=stamp_tag(batch.gtin, batch.lot, data["serial"], signed),
     )
     render_print_files(order.pk)
 

@@ -167,6 +167,16 @@ def test_a_forged_code_is_judged_once(handler, stamp, monkeypatch):
         assert len(stamp_queries) == most and len(checked) == most, name
 
 
+def test_a_verdict_handed_over_for_another_request_is_not_used(client, stamp):
+    from traceability import views
+    from traceability.verification import Verdict
+
+    wrong = Verdict("forged", ["not this one"])
+    elsewhere = ("/01/other", "", stamp.activated_at, wrong, {"province": None})
+    response = client.get(path_of(stamp), **{views.HANDED_OVER: elsewhere}, **JSON)
+    assert response.status_code == 200 and response.json()["verdict"] == "genuine"
+
+
 def test_the_fast_way_sends_the_request_signals(handler, stamp):
     """Django's receivers recycle database connections (CONN_MAX_AGE, a broken one) on them."""
     sent = []

@@ -202,9 +202,44 @@ def test_a_row_written_without_the_signing_key_does_not_make_a_code_pass(batch, 
     Stamp.objects.filter(pk=stamp.pk).update(signature=made_up, tag=other.tag)
     verdict = stamp_verify(_code(stamp, f"{stamp.key_id}.{made_up}"))
     assert (verdict.verdict, verdict.signature_valid) == (FORGED, False)
+    # A genuine stamp's signature and tag both copied onto this serial: still refused.
+    Stamp.objects.filter(pk=stamp.pk).update(signature=other.signature, tag=other.tag)
+    verdict = stamp_verify(_code(stamp, f"{other.key_id}.{other.signature}"))
+    assert (verdict.verdict, verdict.signature_valid) == (FORGED, False)
     Stamp.objects.filter(pk=other.pk).update(tag=b64url(random.Random(8).randbytes(16)))
     assert stamp_verify(_code(other)).signature_valid  # a lost tag: Ed25519 still says yes
-    assert len(ed25519_checks) == 2
+    Stamp.objects.filter(pk=other.pk).update(tag="ünïcode", signature="ŝ" * 86)
+    assert stamp_verify(_code(other, f"{other.key_id}.{other.signature}")).signature_valid
+    assert len(ed25519_checks) == 4
+
+
+def test_a_row_tag_is_keyed_blake2b_of_the_path_and_signature_under_the_signing_key(batch):
+    """Rebuilt from its definition: a tag anyone could compute (no key, or the public key)
+    would let a database writer mint codes."""
+    import hashlib
+
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.hashes import SHA256
+    from cryptography.hazmat.primitives.kdf.hkdf import HKDF
+
+    from traceability.signing import TAG_INFO
+
+    issue(batch, 1)
+    stamp = batch.stamps.get()
+    ring = keyring()
+    seed = ring.private_key.private_bytes(
+        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
+    )
+    path = f"/01/{stamp.gtin}/10/{batch.lot}/21/{stamp.serial}".encode()
+    message = path + b64url_decode(stamp.signature)
+
+    def tag(key: bytes) -> str:
+        return b64url(hashlib.blake2b(message, key=key, digest_size=16).digest())
+
+    key = HKDF(algorithm=SHA256(), length=32, salt=None, info=TAG_INFO).derive(seed)
+    assert stamp.tag == tag(key)
+    assert stamp.tag not in (tag(b""), tag(ring.raw_public(stamp.key_id)))
+    assert "tag_key" not in repr(ring)
 
 
 def test_serial_is_unique_per_gtin_in_the_database(batch):
