@@ -148,10 +148,15 @@ def parse_stamp_uri(text: str) -> StampCode:
         raise MalformedLink(
             _("Invalid GTIN: %(reason)s") % {"reason": gtin_element.gtin_error or "?"}
         )
+    serial = values["21"].value
+    try:
+        _check_serial(serial)
+    except ParseError as exc:
+        raise MalformedLink(_("Not a GS1 Digital Link: %(reason)s") % {"reason": exc}) from None
     return StampCode(
         gtin=gtin_element.gtin.as_gtin_14(),
         lot=values["10"].value,
-        serial=values["21"].value,
+        serial=serial,
         signature=signature,
     )
 
@@ -180,6 +185,10 @@ def _serial_pattern() -> re.Pattern:
 def _check_serial(serial: str) -> None:
     """``_element("21", serial)`` without building the element (every scan has a new serial);
     a serial biip refuses is handed to biip, for its own ParseError."""
+    if "/" in serial:
+        # GS1 allows it, but the signed path would then read two ways (a lot may hold "/21/"):
+        # no serial we issue has one.
+        raise ParseError(f"(21) {serial!r}: '/'")
     match = _serial_pattern().match("21" + serial)
     if match is None or "".join(g for g in match.groups() if g is not None) != serial:
         _element("21", serial)
