@@ -254,6 +254,8 @@ export function parseStampUri(input) {
     values[key] = parts[i + 1];
   }
   if (!("10" in values) || !("21" in values)) throw new Malformed("reason_needs_ais");
+  // digital_link._check_serial: a "/" in the serial would let the signed path read two ways.
+  if (values["21"].includes("/")) throw new Malformed("reason_not_dl");
   // GS1 mod-10 check digit over the 14 digits (leading zeros weigh nothing).
   const digits = gtinChars.map(digitValue);
   let sum = 0;
