@@ -25,8 +25,8 @@ whom the scan log records), other methods, other paths. So does every request wh
 
 A scan without cookies that ends in a 200 (genuine, suspicious, recalled, voided: nearly all
 of them) goes shorter still: answered before Django's request cycle (``scan_answer``), with
-the resolver view's own functions and the same headers (in process, a JSON scan's CPU went
-from about 650 to 510 us; benchmarks/README.md). No request or response object, no URL
+the resolver view's own functions and the same headers (a quarter less CPU per JSON scan in
+process; benchmarks/README.md, "Stop 12"). No request or response object, no URL
 resolving; the request signals are sent as Django sends them (database connections are
 checked and recycled as after any request). A forged or malformed code goes on to the short
 way with its verdict (not judged twice), which logs it and answers it with its error page (and

@@ -111,11 +111,8 @@ def resolve(request, gtin: str, lot: str, serial: str):
         else:
             at = timezone.now()
             verdict, location = scan_verdict(gtin, lot, serial, query, at)
-        inspector = None
-        # Only a request that carries a session looks the user up (no query for shoppers).
-        if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
-            inspector = request.user.pk
-        log_scan(verdict, at, location, request.META.get("HTTP_USER_AGENT", ""), inspector)
+        user_agent = request.META.get("HTTP_USER_AGENT", "")
+        log_scan(verdict, at, location, user_agent, _inspector(request))
         body, content_type = scan_body(verdict, at, wants_json(request.META))
     response = HttpResponse(body, content_type=content_type, status=verdict.http_status)
     for name, value in scan_headers(language):
@@ -187,11 +184,16 @@ def _verify_and_log(request, parse, at) -> Verdict:
         verdict = Verdict(INVALID, [str(exc)])
     else:
         verdict = stamp_verify(code, at=at, province=location["province"])
-    inspector = None
-    if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
-        inspector = request.user.pk
-    log_scan(verdict, at, location, request.META.get("HTTP_USER_AGENT", ""), inspector)
+    log_scan(verdict, at, location, request.META.get("HTTP_USER_AGENT", ""), _inspector(request))
     return verdict
+
+
+def _inspector(request) -> int | None:
+    """The signed-in scanner's id. Only a request that carries a session looks the user up
+    (no query for shoppers)."""
+    if settings.SESSION_COOKIE_NAME in request.COOKIES and request.user.is_authenticated:
+        return request.user.pk
+    return None
 
 
 def log_scan(verdict: Verdict, at, location: dict, user_agent: str, inspector) -> None:
