@@ -15,6 +15,7 @@ two workers running the same order) neither duplicate nor skip stamp numbers.
 """
 
 import binascii
+import logging
 import os
 import secrets
 from collections import deque
@@ -31,6 +32,8 @@ from django.utils import timezone
 from .digital_link import canonical_path
 from .models import Batch, Stamp, StampOrder
 from .signing import keyring, tagger
+
+logger = logging.getLogger(__name__)
 
 CHUNK_SIZE = 5000
 SERIAL_BYTES = 10  # 80 random bits: 16 characters of base32 (A-Z 2-7), GS1's AI (21) set
@@ -286,3 +289,52 @@ def iter_order_stamps(
         .values_list("number", "serial", "key_id", "signature")
         .iterator(chunk_size=chunk_size)
     )
+
+
+def tag_untagged_stamps(
+    batch: Batch | None = None,
+    *,
+    chunk_size: int = 2000,
+    progress: Callable[[int, int], None] | None = None,
+) -> tuple[int, int]:
+    """Give stamps issued before row tags (migration 0003) their tag, so that their scans
+    need no Ed25519 check either: (tagged, refused).
+
+    Only stamps of the current signing key can be tagged (the tag key derives from it), and
+    only after their stored signature verifies with Ed25519: a row whose signature does not
+    is refused, left untagged (its scans keep being checked, and fail) and logged.
+    Idempotent: a re-run finds only what is left.
+    """
+    from .signing import stamp_tag, verify
+
+    ring = keyring()
+    stamps = Stamp.objects.filter(tag="", key_id=ring.key_id)
+    if batch is not None:
+        stamps = stamps.filter(batch=batch)
+    total = stamps.count()
+    tagged = refused = done = 0
+    last_id = 0
+    while True:
+        rows = list(
+            stamps.filter(pk__gt=last_id)
+            .order_by("pk")
+            .values_list("pk", "gtin", "batch__lot", "serial", "signature")[:chunk_size]
+        )
+        if not rows:
+            break
+        last_id = rows[-1][0]
+        updates = []
+        for pk, gtin, lot, serial, signature in rows:
+            signed = f"{ring.key_id}.{signature}"
+            if verify(gtin, lot, serial, signed):
+                updates.append(Stamp(pk=pk, tag=stamp_tag(gtin, lot, serial, signed)))
+            else:
+                refused += 1
+                logger.error("stamp %s (%s/%s) does not verify: left untagged", pk, lot, serial)
+        with transaction.atomic():
+            Stamp.objects.bulk_update(updates, ["tag"], batch_size=chunk_size)
+        tagged += len(updates)
+        done += len(rows)
+        if progress:
+            progress(done, total)
+    return tagged, refused

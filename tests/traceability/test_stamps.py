@@ -480,3 +480,39 @@ def test_a_colliding_serial_is_drawn_again_not_a_failed_order(batch, monkeypatch
     assert calls["n"] >= 2
     assert batch.stamps.count() == 4
     assert batch.stamps.values("serial").distinct().count() == 4
+
+
+def test_stamps_issued_before_tags_get_them_from_tag_stamps(batch, ed25519_checks):
+    """``manage.py tag_stamps``: after the upgrade, older stamps are tagged once their
+    signature verifies; a row whose signature does not is refused and left as it is."""
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    issue(batch, 4)
+    Stamp.objects.filter(batch=batch).update(tag="")  # issued before migration 0003
+    broken = batch.stamps.get(number=4)
+    made_up = b64url(random.Random(4).randbytes(64))
+    Stamp.objects.filter(pk=broken.pk).update(signature=made_up)
+    other = batch_create(
+        variant=batch.variant, lot="OTHER1", production_date=batch.production_date, quantity=5
+    )
+    issue(other, 1)
+    Stamp.objects.filter(batch=other).update(tag="")
+
+    with pytest.raises(CommandError, match="1 stamps do not verify"):
+        call_command("tag_stamps", "--batch", batch.lot, stdout=StringIO(), stderr=StringIO())
+    tagged = {s.number: s.tag for s in batch.stamps.all()}
+    assert all(len(tagged[n]) == 22 for n in (1, 2, 3)) and tagged[4] == ""
+    assert other.stamps.get().tag == ""  # another batch: untouched
+    ed25519_checks.clear()
+    for stamp in batch.stamps.filter(number__lte=3):
+        assert stamp_verify(_code(stamp)).signature_valid
+    assert ed25519_checks == []  # vouched for by their new tags
+    assert stamp_verify(_code(broken, f"{broken.key_id}.{made_up}")).verdict == FORGED
+
+    out = StringIO()
+    call_command("tag_stamps", "--batch", other.lot, stdout=out, stderr=StringIO())
+    assert out.getvalue().startswith("1 stamps tagged, 0 refused")
+    with pytest.raises(CommandError, match="No batch"):
+        call_command("tag_stamps", "--batch", "NOSUCH", stdout=StringIO(), stderr=StringIO())
