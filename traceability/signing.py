@@ -12,8 +12,8 @@ import binascii
 import hashlib
 import hmac
 import re
-from dataclasses import dataclass, field
-from functools import cache, partial
+from dataclasses import dataclass
+from functools import cache, cached_property, partial
 
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
@@ -40,9 +40,6 @@ class Keyring:
     key_id: str
     private_key: Ed25519PrivateKey
     public_keys: dict[str, Ed25519PublicKey]  # kid -> key, the current one included
-    # The current key's row-tag key (see ``row_tag``): as secret as the private key, never
-    # shown in a repr (error reports print local variables).
-    tag_key: bytes = field(repr=False)
 
     def raw_public(self, kid: str) -> bytes:
         return self.public_keys[kid].public_bytes(
@@ -54,6 +51,15 @@ class Keyring:
             serialization.Encoding.Raw,
             serialization.PrivateFormat.Raw,
             serialization.NoEncryption(),
+        )
+
+    @cached_property
+    def tag_key(self) -> bytes:
+        """The current key's row-tag key (see ``row_tag``), derived from it by HKDF under its
+        own purpose string: as secret as the private key, and not a field, so never in a
+        repr (error reports print local variables)."""
+        return HKDF(algorithm=SHA256(), length=32, salt=None, info=TAG_INFO).derive(
+            self.raw_private()
         )
 
 
@@ -81,20 +87,7 @@ def _keyring(pem: str, key_id: str, retired: str) -> Keyring:
         except (ValueError, binascii.Error) as exc:
             raise ImproperlyConfigured(f"TRACE_RETIRED_PUBLIC_KEYS: bad key {kid!r}") from exc
     public_keys[key_id] = private_key.public_key()
-    return Keyring(
-        key_id=key_id,
-        private_key=private_key,
-        public_keys=public_keys,
-        tag_key=_tag_key(private_key),
-    )
-
-
-def _tag_key(private_key: Ed25519PrivateKey) -> bytes:
-    """A MAC key only the holder of the signing key has (HKDF, its own purpose string)."""
-    raw = private_key.private_bytes(
-        serialization.Encoding.Raw, serialization.PrivateFormat.Raw, serialization.NoEncryption()
-    )
-    return HKDF(algorithm=SHA256(), length=32, salt=None, info=TAG_INFO).derive(raw)
+    return Keyring(key_id=key_id, private_key=private_key, public_keys=public_keys)
 
 
 def keyring() -> Keyring:
