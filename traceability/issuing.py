@@ -31,7 +31,7 @@ from django.utils import timezone
 
 from .digital_link import canonical_path
 from .models import Batch, Stamp, StampOrder
-from .signing import keyring, tagger
+from .signing import keyring, stamp_tag, tagger, verify
 
 logger = logging.getLogger(__name__)
 
@@ -305,8 +305,6 @@ def tag_untagged_stamps(
     is refused, left untagged (its scans keep being checked, and fail) and logged.
     Idempotent: a re-run finds only what is left.
     """
-    from .signing import stamp_tag, verify
-
     ring = keyring()
     stamps = Stamp.objects.filter(tag="", key_id=ring.key_id)
     if batch is not None:
