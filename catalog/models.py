@@ -26,9 +26,9 @@ from wagtail.search import index
 
 from marketplace.locations import UnknownLocation, get_province, get_ward
 from marketplace.models import Cooperative
+from marketplace.text import fold
 
 from .gtin import InvalidGtin, normalize_gtin
-from .text import fold
 
 MONTH_VALIDATORS = [MinValueValidator(1), MaxValueValidator(12)]
 
@@ -91,7 +91,26 @@ def _cooperative_of(page: Page | None) -> Cooperative | None:
     return getattr(page.specific, "cooperative", None) if page else None
 
 
-class ProductPage(Page):
+FOLDED_TITLE = index.AutocompleteField("title_folded")
+
+
+class FoldedTitle:
+    """A page the admin's page search finds without accents: Wagtail searches pages there by
+    autocomplete over their autocomplete fields, and ``FOLDED_TITLE`` adds the folded title
+    (``che bup la bang`` finds ``Chè búp La Bằng``; ``Chè búp`` still matches the title).
+    Put it before ``Page`` in the bases; page types with more fields extend
+    ``PAGE_SEARCH_FIELDS``."""
+
+    search_fields = [*Page.search_fields, FOLDED_TITLE]
+
+    def title_folded(self) -> str:
+        return fold(self.title)
+
+
+PAGE_SEARCH_FIELDS = FoldedTitle.search_fields
+
+
+class ProductPage(FoldedTitle, Page):
     """An OCOP product of one cooperative; lives under that cooperative's page."""
 
     cooperative = models.ForeignKey(
@@ -139,7 +158,7 @@ class ProductPage(Page):
     template = "catalog/product_page.html"
 
     search_fields = [
-        *Page.search_fields,
+        *PAGE_SEARCH_FIELDS,
         index.SearchField("short_description"),
         index.SearchField("story"),
         index.SearchField("search_text_folded"),
@@ -431,6 +450,11 @@ class Stock(models.Model):
     )
     on_hand = models.PositiveIntegerField(_("on hand"), default=0)
     reserved = models.PositiveIntegerField(_("reserved"), default=0)
+    # The cooperative's own alert level (its dashboard lists variants at or below it); what
+    # shoppers see ("only a few left") follows LOW_STOCK_THRESHOLD.
+    low_stock_threshold = models.PositiveIntegerField(
+        _("low-stock alert at"), default=LOW_STOCK_THRESHOLD, db_default=LOW_STOCK_THRESHOLD
+    )
     updated_at = models.DateTimeField(_("updated"), auto_now=True)
 
     class Meta:

@@ -5,9 +5,10 @@ from collections.abc import Callable
 from django.core.exceptions import PermissionDenied
 from django.utils.translation import gettext as _
 from wagtail.permission_policies import ModelPermissionPolicy
-from wagtail.snippets.views.snippets import EditView, HistoryView, UsageView
+from wagtail.snippets.views.snippets import EditView, HistoryView, IndexView, UsageView
 
 from marketplace.roles import member_cooperative_ids, views_every_cooperative
+from marketplace.text import folded_search
 
 
 class CooperativeScopedPermissionPolicy(ModelPermissionPolicy):
@@ -151,3 +152,14 @@ class ScopedChooserMixin:
     @property
     def chooser_viewset_class(self):
         return scoped_chooser_viewset_class(self.permission_policy)
+
+
+class FoldedSearchIndexView(IndexView):
+    """A snippet listing whose search ignores accents and case, as the storefront's does
+    (``che bup la bang`` finds ``Chè búp La Bằng``), within the rows the listing shows (the
+    user's own cooperative's)."""
+
+    def search_queryset(self, queryset):
+        if not self.is_searching:
+            return queryset
+        return folded_search(queryset, self.search_fields, self.search_query)

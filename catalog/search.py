@@ -36,6 +36,7 @@ from django.utils.translation import gettext as _
 
 from marketplace.locations import UnknownLocation, get_province, province_name
 from marketplace.models import Cooperative
+from marketplace.text import search_terms
 
 from .cards import ProductCards
 from .models import (
@@ -46,7 +47,6 @@ from .models import (
     ProductSearchEntry,
     SearchTerm,
 )
-from .text import search_terms
 
 logger = logging.getLogger(__name__)
 
@@ -597,8 +597,7 @@ def _starts_words(folded: str, typed: str) -> bool:
 
 def _cooperative_pages() -> list[dict]:
     from cms.models import CooperativePage  # cms builds on catalog: imported when used
-
-    from .text import fold
+    from marketplace.text import fold
 
     return [
         {"name": p.title, "folded": fold(p.title), "url": p.url}
@@ -609,7 +608,7 @@ def _cooperative_pages() -> list[dict]:
 
 
 def _category_pages() -> list[dict]:
-    from .text import fold
+    from marketplace.text import fold
 
     out = []
     for category in Category.objects.select_related("page").filter(page__live=True):

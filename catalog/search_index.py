@@ -7,7 +7,7 @@ task (``catalog.tasks.index_products``) queued through the outbox after the chan
 publishing, unpublishing, price, stock and certification changes. ``rebuild`` (``manage.py
 reindex``) writes every row again.
 
-Text is folded in Python (``catalog.text.fold``: diacritics off, đ → d) for both backends,
+Text is folded in Python (``marketplace.text.fold``: diacritics off, đ → d) for both backends,
 so PostgreSQL, SQLite and the queries agree on what a word is.
 """
 
@@ -24,10 +24,10 @@ from django.utils.html import strip_tags
 
 from marketplace.locations import UnknownLocation, get_province, get_ward
 from marketplace.pagecache import bump
+from marketplace.text import fold
 
 from .models import Availability, ProductPage, ProductSearchEntry
 from .selectors import with_listing_data
-from .text import fold
 
 logger = logging.getLogger(__name__)
 _SPACES = re.compile(r"\s+")

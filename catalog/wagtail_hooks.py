@@ -1,5 +1,9 @@
+from django.urls import reverse
 from django.utils.functional import cached_property
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
+from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 from wagtail.admin.panels import FieldPanel
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet, SnippetViewSetGroup
@@ -10,6 +14,7 @@ from .permissions import (
     CooperativeScopedHistoryView,
     CooperativeScopedPermissionPolicy,
     CooperativeScopedUsageView,
+    FoldedSearchIndexView,
     ScopedChooserMixin,
     StockEditView,
     scoped_queryset,
@@ -29,6 +34,7 @@ class StockViewSet(ScopedChooserMixin, SnippetViewSet):
     menu_label = _("Stock")
     list_display = ["variant", "on_hand", "reserved", "available", "updated_at"]
     search_fields = ["variant__sku", "variant__page__title"]
+    index_view_class = FoldedSearchIndexView
     panels = [FieldPanel("on_hand")]
     edit_view_class = StockEditView
     history_view_class = CooperativeScopedHistoryView
@@ -77,3 +83,78 @@ class CatalogGroup(SnippetViewSetGroup):
 
 
 register_snippet(CatalogGroup)
+
+
+@hooks.register("construct_homepage_panels")
+def catalog_panels(request, panels):
+    from marketplace.dashboard import add_panels
+
+    from .dashboard import PANELS
+
+    add_panels(request, panels, PANELS)
+
+
+@hooks.register("construct_homepage_summary_items")
+def catalog_summary(request, items):
+    from marketplace.dashboard import SummaryCount
+    from marketplace.workspace import workspace_for
+
+    from .models import ProductPage
+
+    workspace = workspace_for(request)
+    if not (workspace.is_member or workspace.is_operator):
+        return
+    live = workspace.scope(ProductPage.objects.live()).count()
+    items.append(
+        SummaryCount(
+            icon="doc-full-inverse",
+            text=ngettext("%(n)s product on sale", "%(n)s products on sale", live) % {"n": live},
+            url=reverse("ocop_quick_stock"),
+            order=10,
+        )
+    )
+
+
+@hooks.register("register_ocop_reports")
+def ocop_reports():
+    from .reports import reports
+
+    return reports()
+
+
+@hooks.register("register_admin_urls")
+def quick_stock_urls():
+    from django.urls import path
+
+    from . import admin_views
+
+    return [
+        path("catalog/quick-stock/", admin_views.quick_stock, name="ocop_quick_stock"),
+        path(
+            "catalog/quick-stock/export.csv",
+            admin_views.quick_stock_export,
+            name="ocop_quick_stock_export",
+        ),
+        path(
+            "catalog/quick-stock/import/",
+            admin_views.quick_stock_import,
+            name="ocop_quick_stock_import",
+        ),
+    ]
+
+
+class QuickStockMenuItem(MenuItem):
+    def is_shown(self, request):
+        from marketplace.workspace import workspace_for
+
+        workspace = workspace_for(request)
+        return (workspace.is_operator or workspace.is_member) and request.user.has_perm(
+            "catalog.change_stock"
+        )
+
+
+@hooks.register("register_admin_menu_item")
+def quick_stock_menu_item():
+    return QuickStockMenuItem(
+        _("Stock and prices"), reverse("ocop_quick_stock"), icon_name="clipboard-list", order=209
+    )

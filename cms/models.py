@@ -18,7 +18,7 @@ from wagtail.models import Page
 from wagtail.search import index
 
 from catalog.cards import ProductCards
-from catalog.models import Category, ProductSearchEntry
+from catalog.models import PAGE_SEARCH_FIELDS, Category, FoldedTitle, ProductSearchEntry
 from catalog.selectors import featured_products, star_spotlight
 from marketplace.locations import UnknownLocation, get_province, province_choices
 from marketplace.models import Cooperative
@@ -53,7 +53,7 @@ def _image_field(label=None):
     )
 
 
-class HomePage(Page):
+class HomePage(FoldedTitle, Page):
     hero_title = models.CharField(_("hero title"), max_length=120, blank=True)
     hero_text = models.TextField(_("hero text"), blank=True)
     hero_image = _image_field(_("hero image"))
@@ -92,7 +92,7 @@ class HomePage(Page):
         return context
 
 
-class CooperativeIndexPage(Page):
+class CooperativeIndexPage(FoldedTitle, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     parent_page_types = ["cms.HomePage"]
@@ -114,7 +114,7 @@ class CooperativeIndexPage(Page):
         return context
 
 
-class CooperativePage(Page):
+class CooperativePage(FoldedTitle, Page):
     """A cooperative's storefront: its story, location and products (its subtree)."""
 
     cooperative = models.OneToOneField(
@@ -135,7 +135,7 @@ class CooperativePage(Page):
 
     parent_page_types = ["cms.CooperativeIndexPage"]
     subpage_types = ["catalog.ProductPage"]
-    search_fields = [*Page.search_fields, index.SearchField("tagline"), index.SearchField("story")]
+    search_fields = [*PAGE_SEARCH_FIELDS, index.SearchField("tagline"), index.SearchField("story")]
     content_panels = [
         *Page.content_panels,
         FieldPanel("cooperative", permission="marketplace.change_cooperative"),
@@ -160,7 +160,7 @@ class CooperativePage(Page):
         return context
 
 
-class CategoryPage(Page):
+class CategoryPage(FoldedTitle, Page):
     category = models.OneToOneField(
         Category, verbose_name=_("category"), on_delete=models.PROTECT, related_name="page"
     )
@@ -192,7 +192,7 @@ class CategoryPage(Page):
         return context
 
 
-class RegionPage(Page):
+class RegionPage(FoldedTitle, Page):
     """A producing region (one of the 34 provinces), with its cooperatives and products."""
 
     province_code = models.PositiveSmallIntegerField(
@@ -241,7 +241,7 @@ class RegionPage(Page):
         return context
 
 
-class ArticleIndexPage(Page):
+class ArticleIndexPage(FoldedTitle, Page):
     intro = models.TextField(_("introduction"), blank=True)
 
     parent_page_types = ["cms.HomePage"]
@@ -263,7 +263,7 @@ class ArticleIndexPage(Page):
         return context
 
 
-class ArticlePage(Page):
+class ArticlePage(FoldedTitle, Page):
     """A story: the people and places behind the products."""
 
     intro = models.TextField(_("introduction"))
@@ -290,7 +290,7 @@ class ArticlePage(Page):
 
     parent_page_types = ["cms.ArticleIndexPage"]
     subpage_types: list[str] = []
-    search_fields = [*Page.search_fields, index.SearchField("intro"), index.SearchField("body")]
+    search_fields = [*PAGE_SEARCH_FIELDS, index.SearchField("intro"), index.SearchField("body")]
     content_panels = [
         *Page.content_panels,
         FieldPanel("intro"),

@@ -1,7 +1,11 @@
-"""Wagtail-side set-up of a cooperative: its page permissions and image collection."""
+"""Wagtail-side set-up of a cooperative: its page, page permissions and image collection; the
+approval of a registration, which makes all of these."""
 
 from django.contrib.auth.models import Group, Permission
 from django.db import transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext as _
 from wagtail.models import (
     Collection,
     GroupApprovalTask,
@@ -10,10 +14,18 @@ from wagtail.models import (
     Page,
 )
 
+from marketplace.models import Cooperative, CooperativeApplication, Membership
+from marketplace.outbox import enqueue
 from marketplace.roles import OPERATORS_GROUP
-from marketplace.services import cooperative_group_ensure
+from marketplace.services import (
+    MembershipError,
+    cooperative_group_ensure,
+    membership_add,
+    owner_account_ensure,
+)
+from marketplace.text import fold
 
-from .models import CooperativePage
+from .models import CooperativeIndexPage, CooperativePage
 
 # Cooperatives add and edit their own product pages; publishing goes through moderation.
 COOPERATIVE_PAGE_PERMISSIONS = ("add_page", "change_page")
@@ -62,3 +74,73 @@ def operators_grant(*, root_page: Page) -> Group:
     for task in GroupApprovalTask.objects.filter(active=True):
         task.groups.add(group)
     return group
+
+
+def _unique_slug(name: str) -> str:
+    base = slugify(fold(name))[:90] or "htx"
+    slug, n = base, 2
+    while Cooperative.objects.filter(slug=slug).exists():
+        slug, n = f"{base}-{n}", n + 1
+    return slug
+
+
+@transaction.atomic
+def cooperative_onboard(*, cooperative: Cooperative, page_fields: dict | None = None):
+    """A cooperative's place on the market, made or brought up to date: its storefront page
+    under the cooperatives index (published), its admin group with its page subtree and its
+    image folder. The demo loader and the approval of a registration both come here."""
+    page_fields = {"title": cooperative.name, **(page_fields or {})}
+    page = CooperativePage.objects.filter(cooperative=cooperative).first()
+    if page is None:
+        index = CooperativeIndexPage.objects.first()
+        if index is None:
+            raise ValueError("The site has no cooperatives index page to put the cooperative in.")
+        page = CooperativePage(slug=cooperative.slug, cooperative=cooperative, **page_fields)
+        index.add_child(instance=page)
+    else:
+        for name, value in page_fields.items():
+            setattr(page, name, value)
+    cooperative_page_grant(page=page)
+    page.save_revision().publish()
+    page.refresh_from_db()
+    return page
+
+
+@transaction.atomic
+def cooperative_approve(*, application: CooperativeApplication, actor) -> Cooperative:
+    """Approve a registration: the cooperative (approved), its page, admin group and image
+    folder (``cooperative_onboard``), its owner's account; the applicant is e-mailed a link to
+    set a password. Refused when decided already or the number is now taken."""
+    locked = CooperativeApplication.objects.select_for_update().get(pk=application.pk)
+    if locked.status != CooperativeApplication.Status.PENDING:
+        raise MembershipError(_("This registration was already decided."))
+    if Cooperative.objects.filter(registration_number=locked.registration_number).exists():
+        raise MembershipError(
+            _("A cooperative with registration number %(number)s is already on the market.")
+            % {"number": locked.registration_number}
+        )
+    cooperative = Cooperative(
+        name=locked.name,
+        slug=_unique_slug(locked.name),
+        registration_number=locked.registration_number,
+        tax_code=locked.tax_code,
+        province_code=locked.province_code,
+        ward_code=locked.ward_code,
+        address_line=locked.address_line,
+        contact_name=locked.contact_name,
+        phone=locked.phone,
+        email=locked.email,
+        status=Cooperative.Status.APPROVED,
+    )
+    cooperative.full_clean()
+    cooperative.save()
+    cooperative_onboard(cooperative=cooperative)
+    owner, _created = owner_account_ensure(email=locked.email, first_name=locked.contact_name)
+    membership_add(user=owner, cooperative=cooperative, role=Membership.Role.OWNER)
+    locked.status = CooperativeApplication.Status.APPROVED
+    locked.decided_at = timezone.now()
+    locked.decided_by = actor
+    locked.cooperative = cooperative
+    locked.save(update_fields=["status", "decided_at", "decided_by", "cooperative"])
+    enqueue("marketplace.tasks.send_application_email", application_id=locked.pk, kind="approved")
+    return cooperative

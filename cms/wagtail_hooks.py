@@ -1,4 +1,5 @@
 from wagtail import hooks
+from wagtail.admin.menu import MenuItem
 
 from .models import CooperativePage
 from .services import cooperative_page_grant
@@ -37,3 +38,41 @@ def refuse_copying_products(request, page):
         )
         return redirect("wagtailadmin_explore", page.get_parent().pk)
     return None
+
+
+@hooks.register("register_admin_urls")
+def registration_urls():
+    from django.urls import path
+
+    from . import admin_views
+
+    return [
+        path("registrations/", admin_views.registrations, name="ocop_registrations"),
+        path(
+            "registrations/<int:pk>/",
+            admin_views.registration_review,
+            name="ocop_registration_review",
+        ),
+        path(
+            "registrations/<int:pk>/document/",
+            admin_views.registration_document,
+            name="ocop_registration_document",
+        ),
+    ]
+
+
+class RegistrationsMenuItem(MenuItem):
+    def is_shown(self, request):
+        from marketplace.workspace import workspace_for
+
+        return workspace_for(request).is_operator
+
+
+@hooks.register("register_admin_menu_item")
+def registrations_menu_item():
+    from django.urls import reverse
+    from django.utils.translation import gettext_lazy as _
+
+    return RegistrationsMenuItem(
+        _("Registrations"), reverse("ocop_registrations"), icon_name="group", order=201
+    )

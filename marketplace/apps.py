@@ -1,4 +1,5 @@
 from django.apps import AppConfig
+from django.db.backends.signals import connection_created
 from django.db.models.signals import post_migrate
 from django.utils.translation import gettext_lazy as _
 
@@ -16,3 +17,7 @@ class MarketplaceConfig(AppConfig):
     def ready(self) -> None:
         # Permissions exist only after migrate has run, so role groups are completed then.
         post_migrate.connect(_ensure_role_groups, dispatch_uid="marketplace.ensure_role_groups")
+        # The admin's accent-folding search (marketplace.text.Fold) on SQLite.
+        from .text import register_sqlite_fold
+
+        connection_created.connect(register_sqlite_fold, dispatch_uid="marketplace.sqlite_fold")

@@ -53,3 +53,11 @@ def get_ward(code: int) -> Ward:
         return Ward.from_code(int(code))
     except (ValueError, KeyError, TypeError) as exc:
         raise UnknownLocation(f"Unknown commune/ward code {code}") from exc
+
+
+def ward_choices_for(province_code) -> list[tuple[int, str]]:
+    try:
+        wards = Ward.iter_by_province(int(province_code))
+    except (TypeError, ValueError, KeyError):
+        return []
+    return sorted(((w.code.value, w.name) for w in wards), key=lambda c: c[1])

@@ -3,17 +3,50 @@
 This app depends on no other project app; catalog, traceability, orders and cms build on it.
 """
 
+import datetime
+
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
 from django.core.validators import RegexValidator
 from django.db import models
+from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from .locations import UnknownLocation, get_province, get_ward, province_choices
+from .storage import private_files_storage
 
 phone_validator = RegexValidator(
     r"^(\+84|0)[0-9]{9,10}$", _("Enter a Vietnamese phone number, e.g. 0912345678.")
 )
+registration_number_validator = RegexValidator(
+    r"^[0-9]{10}(-[0-9]{3})?$", _("10 digits, e.g. 4600123456.")
+)
+# Vietnamese tax codes: 10 digits, or 10 + "-" + 3 for a branch (Circular 105/2020/TT-BTC).
+tax_code_validator = RegexValidator(
+    r"^[0-9]{10}(-[0-9]{3})?$", _("A tax code is 10 digits, or 10-3 for a branch.")
+)
+
+
+def validate_location(province_code, ward_code) -> None:
+    """The commune must exist and lie in the province (two-tier units since July 2025)."""
+    if province_code is None or ward_code is None:
+        return
+    try:
+        get_province(province_code)
+    except UnknownLocation:
+        raise ValidationError({"province_code": _("Unknown province.")}) from None
+    try:
+        ward = get_ward(ward_code)
+    except UnknownLocation:
+        raise ValidationError(
+            {"ward_code": _("Unknown commune/ward code %(code)s.") % {"code": ward_code}}
+        ) from None
+    if ward.province_code.value != province_code:
+        raise ValidationError(
+            {"ward_code": _("%(ward)s is not in the chosen province.") % {"ward": ward.name}}
+        )
 
 
 class User(AbstractUser):
@@ -49,8 +82,11 @@ class Cooperative(models.Model):
         _("registration number"),
         max_length=20,
         unique=True,
-        validators=[RegexValidator(r"^[0-9]{10}(-[0-9]{3})?$", _("10 digits, e.g. 4600123456."))],
+        validators=[registration_number_validator],
         help_text=_("Business registration number of the cooperative (HTX)."),
+    )
+    tax_code = models.CharField(
+        _("tax code"), max_length=14, blank=True, validators=[tax_code_validator]
     )
     province_code = models.PositiveSmallIntegerField(_("province"), choices=province_choices)
     ward_code = models.PositiveIntegerField(
@@ -107,22 +143,7 @@ class Cooperative(models.Model):
 
     def clean(self) -> None:
         super().clean()
-        if self.province_code is None or self.ward_code is None:
-            return
-        try:
-            get_province(self.province_code)
-        except UnknownLocation:
-            raise ValidationError({"province_code": _("Unknown province.")}) from None
-        try:
-            ward = get_ward(self.ward_code)
-        except UnknownLocation:
-            raise ValidationError(
-                {"ward_code": _("Unknown commune/ward code %(code)s.") % {"code": self.ward_code}}
-            ) from None
-        if ward.province_code.value != self.province_code:
-            raise ValidationError(
-                {"ward_code": _("%(ward)s is not in the chosen province.") % {"ward": ward.name}}
-            )
+        validate_location(self.province_code, self.ward_code)
 
     @property
     def is_approved(self) -> bool:
@@ -170,6 +191,139 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.cooperative} ({self.get_role_display()})"
+
+
+class CooperativeApplication(models.Model):
+    """A cooperative asking to sell on the market, as it registered on the storefront.
+
+    Operators approve it (``cms.services.cooperative_approve`` creates the cooperative, its
+    page, admin group, image folder and owner account) or reject it with a reason; either
+    way the applicant is e-mailed. The registration document is kept in private storage and
+    only operators download it.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("Waiting for approval")
+        APPROVED = "approved", _("Approved")
+        REJECTED = "rejected", _("Rejected")
+
+    name = models.CharField(_("cooperative name"), max_length=200)
+    registration_number = models.CharField(
+        _("HTX registration number"), max_length=20, validators=[registration_number_validator]
+    )
+    tax_code = models.CharField(_("tax code"), max_length=14, validators=[tax_code_validator])
+    province_code = models.PositiveSmallIntegerField(_("province"), choices=province_choices)
+    ward_code = models.PositiveIntegerField(_("commune / ward"))
+    address_line = models.CharField(_("address"), max_length=255, blank=True)
+    contact_name = models.CharField(_("contact person"), max_length=120)
+    phone = models.CharField(_("phone"), max_length=16, validators=[phone_validator])
+    email = models.EmailField(_("e-mail"))
+    document = models.FileField(
+        _("registration document"),
+        upload_to="registrations/%Y/%m/",
+        storage=private_files_storage,
+        max_length=200,
+    )
+    document_name = models.CharField(max_length=120, blank=True)
+    language = models.CharField(max_length=8, default="vi")
+    status = models.CharField(
+        _("status"), max_length=16, choices=Status.choices, default=Status.PENDING, db_index=True
+    )
+    rejection_reason = models.TextField(_("reason for rejection"), blank=True)
+    decided_at = models.DateTimeField(_("decided at"), null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("decided by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    cooperative = models.OneToOneField(
+        Cooperative,
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="application",
+    )
+    created_at = models.DateTimeField(_("registered at"), auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("cooperative registration")
+        verbose_name_plural = _("cooperative registrations")
+        ordering = ["-created_at"]
+        constraints = [
+            # One open application per registration number: a second waits for the first.
+            models.UniqueConstraint(
+                fields=["registration_number"],
+                condition=Q(status="pending"),
+                name="one_pending_application_per_number",
+            )
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.registration_number})"
+
+    def clean(self) -> None:
+        super().clean()
+        validate_location(self.province_code, self.ward_code)
+
+    @property
+    def location_label(self) -> str:
+        try:
+            return f"{get_ward(self.ward_code).name}, {get_province(self.province_code).name}"
+        except UnknownLocation:
+            return ""
+
+    @property
+    def days_waiting(self) -> int:
+        return (timezone.now() - self.created_at).days if self.created_at else 0
+
+
+class Invitation(models.Model):
+    """An owner's invitation of a staff member by e-mail. The link carries a signed token
+    (``marketplace.invitations``) that expires and works once."""
+
+    cooperative = models.ForeignKey(
+        Cooperative, on_delete=models.CASCADE, related_name="invitations"
+    )
+    email = models.EmailField(_("e-mail"))
+    role = models.CharField(
+        max_length=16, choices=Membership.Role.choices, default=Membership.Role.STAFF
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    created_at = models.DateTimeField(_("invited at"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires at"))
+    accepted_at = models.DateTimeField(_("accepted at"), null=True, blank=True)
+    accepted_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    revoked_at = models.DateTimeField(_("withdrawn at"), null=True, blank=True)
+    # In the signed link: a link of a replaced invitation (same row id after a restore,
+    # say) cannot be replayed against another.
+    nonce = models.CharField(max_length=32, editable=False)
+
+    class Meta:
+        verbose_name = _("invitation")
+        verbose_name_plural = _("invitations")
+        ordering = ["-created_at"]
+
+    def __str__(self) -> str:
+        return f"{self.email} → {self.cooperative}"
+
+    @property
+    def is_open(self) -> bool:
+        return (
+            self.accepted_at is None
+            and self.revoked_at is None
+            and self.expires_at > timezone.now()
+        )
+
+    @staticmethod
+    def expiry_from(now: datetime.datetime) -> datetime.datetime:
+        return now + datetime.timedelta(days=settings.COOPERATIVE_INVITATION_DAYS)
 
 
 class OutboxMessage(models.Model):

@@ -19,3 +19,17 @@ def run_django_task(self, path: str, args: list, task_kwargs: dict) -> None:
         if self.request.is_eager:
             raise
         raise self.retry(exc=exc) from exc
+
+
+@shared_task
+def send_application_email(application_id: int, kind: str) -> None:
+    from .emails import application_email
+
+    application_email(application_id, kind)
+
+
+@shared_task
+def send_invitation(invitation_id: int) -> None:
+    from .emails import invitation_email
+
+    invitation_email(invitation_id)

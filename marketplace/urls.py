@@ -8,6 +8,7 @@ from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
 from cms import views as cms_views
+from marketplace import join_views
 from marketplace.views import healthz
 from orders import urls as orders_urls
 
@@ -29,6 +30,9 @@ if settings.DEBUG:
 urlpatterns += i18n_patterns(
     path("search/", cms_views.search, name="search"),
     path("search/suggest/", cms_views.suggest, name="search_suggest"),
+    path("cooperatives/register/", join_views.register, name="cooperative_register"),
+    path("cooperatives/register/thanks/", join_views.registered, name="cooperative_registered"),
+    path("cooperatives/join/<str:token>/", join_views.join, name="ocop_join"),
     path("", include((orders_urls.storefront_patterns, "orders"))),
     path("", include(wagtail_urls)),
     prefix_default_language=False,

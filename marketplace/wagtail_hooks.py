@@ -1,10 +1,16 @@
+from django.templatetags.static import static
+from django.utils.html import format_html
 from django.utils.translation import gettext_lazy as _
+from wagtail import hooks
+from wagtail.admin.menu import Menu, MenuItem, SubmenuMenuItem
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, MultiFieldPanel, ObjectList
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import SnippetViewSet
 
+from .dashboard import RegistrationsPanel, add_panels
 from .forms import CooperativeForm
 from .models import Cooperative
+from .workspace import workspace_for
 
 
 class CooperativeViewSet(SnippetViewSet):
@@ -20,7 +26,7 @@ class CooperativeViewSet(SnippetViewSet):
         [
             FieldPanel("name"),
             FieldPanel("slug"),
-            FieldPanel("registration_number"),
+            FieldRowPanel([FieldPanel("registration_number"), FieldPanel("tax_code")]),
             MultiFieldPanel(
                 [
                     FieldRowPanel([FieldPanel("province_code"), FieldPanel("ward_code")]),
@@ -48,3 +54,98 @@ class CooperativeViewSet(SnippetViewSet):
 
 
 register_snippet(CooperativeViewSet)
+
+
+# --- the admin as a workspace ------------------------------------------------------------
+
+
+@hooks.register("insert_global_admin_css")
+def workspace_css():
+    return format_html('<link rel="stylesheet" href="{}">', static("marketplace/admin.css"))
+
+
+@hooks.register("construct_help_menu")
+def keep_help_on_site(request, menu_items):
+    """Wagtail's help menu links to wagtail.org (release notes, editor guide): an offline
+    cooperative LAN cannot open them. Its keyboard shortcuts stay."""
+    menu_items[:] = [item for item in menu_items if item.url in ("", "#")]
+
+
+@hooks.register("construct_homepage_panels")
+def marketplace_panels(request, panels):
+    add_panels(request, panels, [RegistrationsPanel])
+
+
+@hooks.register("construct_homepage_summary_items", order=100)
+def workspace_summary(request, items):
+    """Cooperatives see their own counts (each app adds its own), not the site's pages,
+    images and documents."""
+    if not workspace_for(request).is_operator:
+        items[:] = [item for item in items if not type(item).__module__.startswith("wagtail.")]
+
+
+@hooks.register("register_admin_urls")
+def workspace_urls():
+    from django.urls import path
+
+    from . import report_views
+
+    return [
+        path("ocop-reports/", report_views.report_index, name="ocop_reports"),
+        path("ocop-reports/<slug:slug>/", report_views.report_view, name="ocop_report"),
+    ]
+
+
+@hooks.register("construct_reports_menu", order=-100)
+def workspace_reports_menu(request, menu_items):
+    """The market's reports first (the ones this user may read), Wagtail's own after."""
+    from django.urls import reverse
+    from wagtail.admin.menu import MenuItem
+
+    from .reports import all_reports
+
+    workspace = workspace_for(request)
+    ours = [
+        MenuItem(
+            report.title,
+            reverse("ocop_report", args=[report.slug]),
+            icon_name=report.icon,
+            order=index,
+            name=f"ocop-report-{report.slug}",
+        )
+        for index, report in enumerate(all_reports())
+        if report.shown_to(workspace)
+    ]
+    menu_items[:0] = ours
+
+
+@hooks.register("register_admin_urls")
+def member_urls():
+    from django.urls import path
+
+    from . import member_views
+
+    return [
+        path("cooperative/members/", member_views.members, name="ocop_members"),
+        path("cooperative/bank/", member_views.bank_account, name="ocop_bank_account"),
+    ]
+
+
+class OwnerMenuItem(MenuItem):
+    """Shown to owners of a cooperative only (staff have no member or bank screens)."""
+
+    def is_shown(self, request):
+        return bool(workspace_for(request).owned_ids)
+
+
+@hooks.register("register_admin_menu_item")
+def your_cooperative_menu():
+    from django.urls import reverse
+
+    items = [
+        OwnerMenuItem(_("Members"), reverse("ocop_members"), icon_name="user", order=1),
+        OwnerMenuItem(_("Bank account"), reverse("ocop_bank_account"), icon_name="grip", order=2),
+    ]
+    return SubmenuMenuItem(
+        _("Your cooperative"), Menu(items=items), icon_name="group", order=202, name="ocop-owner"
+    )

@@ -2,21 +2,24 @@
 collected, cancel), the operator's order (transfer confirmed, refunds, cancel), and the
 market-stall VietQR of a cooperative. Every view checks scope, then calls a service."""
 
+import json
+
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.views.decorators.http import require_GET, require_POST
+from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.permissions import CooperativeScopedPermissionPolicy
 from marketplace.models import Cooperative
 from marketplace.roles import member_cooperative_ids
 
 from . import services, vietqr
-from .forms import ConfirmTransferForm, ReasonForm, RefundForm, ShipForm
-from .models import Order, PaymentMethod, SubOrder
+from .forms import ConfirmTransferForm, HandledForm, ReasonForm, RefundForm, ShipForm
+from .models import Order, PaymentMethod, SubOrder, WebhookEvent
 from .states import ForbiddenTransition, can_move
 
 SUBORDER_NS = "wagtailsnippets_orders_suborder"
@@ -225,4 +228,31 @@ def stall_vietqr(request):
         request,
         "orders/admin/stall_vietqr.html",
         {"codes": codes, "header_title": _("Market-stall VietQR")},
+    )
+
+
+# --- bank notifications nobody matched ---------------------------------------------------
+
+
+@require_http_methods(["GET", "POST"])
+def webhook_handle(request, pk: int):
+    """An operator looks at a notification that matched no order (a mistyped transfer code)
+    and, once dealt with (matched by hand on the order, refunded), marks it handled."""
+    _operator_only(request)
+    event = get_object_or_404(WebhookEvent, pk=pk)
+    form = HandledForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        WebhookEvent.objects.filter(pk=event.pk, handled_at__isnull=True).update(
+            handled_at=timezone.now(),
+            handled_by=request.user,
+            handled_note=form.cleaned_data["note"],
+        )
+        messages.success(request, _("Marked as handled."))
+        return redirect(reverse("wagtailadmin_home"))
+    payload = json.dumps(event.payload, ensure_ascii=False, indent=2, sort_keys=True)
+    return TemplateResponse(
+        request,
+        "orders/admin/webhook_handle.html",
+        {"event": event, "payload": payload, "form": form, "header_title": str(event)},
+        status=400 if request.method == "POST" else 200,
     )

@@ -1,27 +1,16 @@
 """Order e-mails, in the shopper's language (Vietnamese or English), plain text."""
 
 from django.conf import settings
-from django.core.mail import send_mail
-from django.template.loader import render_to_string
 from django.urls import reverse
-from django.utils import translation
+
+from marketplace.mail import absolute, send_templated
 
 from .links import tracking_url
 from .models import Order, SubOrder
 
 
 def _send(template: str, context: dict, to: list[str], language: str) -> None:
-    to = [address for address in to if address]
-    if not to:
-        return
-    with translation.override(language):
-        subject = render_to_string(f"orders/email/{template}_subject.txt", context).strip()
-        body = render_to_string(f"orders/email/{template}.txt", context)
-    send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, to)
-
-
-def _absolute(path: str) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path
+    send_templated(f"orders/email/{template}", context, to, language)
 
 
 def _order(order_id: int) -> Order:
@@ -65,7 +54,7 @@ def _addresses_of(coop) -> list[str]:
 
 def suborder_new(suborder_id: int) -> None:
     suborder = SubOrder.objects.select_related("order", "cooperative").get(pk=suborder_id)
-    admin_url = _absolute(reverse("wagtailsnippets_orders_suborder:detail", args=[suborder.pk]))
+    admin_url = absolute(reverse("wagtailsnippets_orders_suborder:detail", args=[suborder.pk]))
     _send(
         "suborder_new",
         {"suborder": suborder, "order": suborder.order, "admin_url": admin_url},
@@ -104,7 +93,7 @@ def suborder_cancelled(suborder_id: int) -> None:
 
 def staff_attention(order_id: int) -> None:
     order = Order.objects.get(pk=order_id)
-    admin_url = _absolute(reverse("wagtailsnippets_orders_order:detail", args=[order.pk]))
+    admin_url = absolute(reverse("wagtailsnippets_orders_order:detail", args=[order.pk]))
     _send(
         "staff_attention",
         {"order": order, "admin_url": admin_url},
@@ -117,7 +106,7 @@ def low_stock(variant_id: int) -> None:
     from catalog.models import ProductVariant
 
     variant = ProductVariant.objects.select_related("page__cooperative", "stock").get(pk=variant_id)
-    stock_url = _absolute(reverse("wagtailsnippets_catalog_stock:edit", args=[variant.pk]))
+    stock_url = absolute(reverse("wagtailsnippets_catalog_stock:edit", args=[variant.pk]))
     _send(
         "low_stock",
         {"variant": variant, "available": variant.available_quantity, "stock_url": stock_url},

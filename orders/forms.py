@@ -2,31 +2,12 @@ from django import forms
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.locations import UnknownLocation, get_ward, province_choices
+from marketplace.forms import normalize_phone
+from marketplace.locations import UnknownLocation, get_ward, province_choices, ward_choices_for
 from marketplace.models import phone_validator
 
 from .models import PaymentMethod
 from .services import Customer, card_payments_enabled
-
-
-def ward_choices_for(province_code) -> list[tuple[int, str]]:
-    from vietnam_provinces import Ward
-
-    try:
-        wards = Ward.iter_by_province(int(province_code))
-    except (TypeError, ValueError, KeyError):
-        return []
-    return sorted(((w.code.value, w.name) for w in wards), key=lambda c: c[1])
-
-
-def normalize_phone(value: str) -> str:
-    """``+84 912 345 678`` / ``0912.345.678`` -> ``0912345678``."""
-    digits = "".join(ch for ch in value if ch.isdigit() or ch == "+")
-    if digits.startswith("+84"):
-        digits = "0" + digits[3:]
-    elif digits.startswith("84") and len(digits) == 11:
-        digits = "0" + digits[2:]
-    return digits
 
 
 class CheckoutForm(forms.Form):
@@ -129,4 +110,12 @@ class ConfirmTransferForm(forms.Form):
         label=_("Bank transaction reference"),
         max_length=100,
         help_text=_("As it appears on the bank statement."),
+    )
+
+
+class HandledForm(forms.Form):
+    note = forms.CharField(
+        label=_("What was done"),
+        max_length=255,
+        help_text=_("E.g. matched by hand to order DH…, or refunded to the sender."),
     )

@@ -359,12 +359,22 @@ class StatusChange(models.Model):
 class WebhookEvent(models.Model):
     """Every webhook we acted on, once: a second delivery of the same event does nothing."""
 
+    # Outcomes of notifications that matched no order: money nobody has accounted for yet.
+    UNMATCHED_PREFIXES = ("unmatched", "unknown payment intent")
+
     provider = models.CharField(max_length=16)
     event_id = models.CharField(max_length=120)
     event_type = models.CharField(max_length=80)
     payload = models.JSONField(default=dict)
     outcome = models.CharField(max_length=255, blank=True)
     received_at = models.DateTimeField(auto_now_add=True)
+    # An unmatched transfer an operator dealt with (matched by hand, refunded): off the
+    # dashboard. Who and when stay.
+    handled_at = models.DateTimeField(_("handled at"), null=True, blank=True)
+    handled_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+    handled_note = models.CharField(_("note"), max_length=255, blank=True)
 
     class Meta:
         verbose_name = _("webhook event")

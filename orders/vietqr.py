@@ -28,7 +28,7 @@ from dataclasses import dataclass
 
 from django.conf import settings
 
-from catalog.text import fold
+from marketplace.text import fold
 
 NAPAS_GUID = "A000000727"
 SERVICE_TO_ACCOUNT = "QRIBFTTA"

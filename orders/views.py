@@ -24,11 +24,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from marketplace.locations import ward_choices_for
 from marketplace.models import User
 
 from . import cart as carts
 from . import services, stripe_gateway, vietqr
-from .forms import CheckoutForm, ward_choices_for
+from .forms import CheckoutForm
 from .links import token_is_valid, tracking_path
 from .models import ORDER_NUMBER_PATTERN, Order, Payment, PaymentMethod, WebhookEvent
 

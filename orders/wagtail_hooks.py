@@ -12,7 +12,8 @@ from wagtail.permission_policies import ModelPermissionPolicy
 from wagtail.snippets.models import register_snippet
 from wagtail.snippets.views.snippets import EditView, SnippetViewSet, SnippetViewSetGroup
 
-from catalog.permissions import ScopedChooserMixin, scoped_queryset
+from catalog.permissions import FoldedSearchIndexView, ScopedChooserMixin, scoped_queryset
+from marketplace.columns import money_column
 from marketplace.roles import member_cooperative_ids
 
 from . import admin_views
@@ -37,9 +38,10 @@ class SubOrderViewSet(ScopedChooserMixin, SnippetViewSet):
     model = SubOrder
     icon = "list-ul"
     menu_label = _("Orders to fulfil")
-    list_display = ["__str__", "status", "total", "created_at"]
+    list_display = ["__str__", "status", money_column("total", _("Total")), "created_at"]
     list_filter = ["status"]
     search_fields = ["order__number", "order__full_name", "order__phone"]
+    index_view_class = FoldedSearchIndexView
     ordering = ["-created_at"]
     edit_view_class = _to_screen(lambda pk: reverse(f"{admin_views.SUBORDER_NS}:detail", args=[pk]))
 
@@ -68,7 +70,14 @@ class OrderViewSet(SnippetViewSet):
     model = Order
     icon = "doc-full"
     menu_label = _("All orders")
-    list_display = ["number", "full_name", "total", "payment_method", "status", "created_at"]
+    list_display = [
+        "number",
+        "full_name",
+        money_column("total", _("Total")),
+        "payment_method",
+        "status",
+        "created_at",
+    ]
     list_filter = ["status", "payment_method", "needs_attention"]
     search_fields = ["number", "full_name", "phone", "email"]
     edit_view_class = _to_screen(lambda pk: reverse(f"{admin_views.ORDER_NS}:detail", args=[pk]))
@@ -110,6 +119,12 @@ class WebhookEventViewSet(SnippetViewSet):
 
         return ViewOnly(WebhookEvent)
 
+    def get_urlpatterns(self):
+        return [
+            *super().get_urlpatterns(),
+            path("handle/<int:pk>/", admin_views.webhook_handle, name="handle"),
+        ]
+
 
 class OrdersGroup(SnippetViewSetGroup):
     items = (SubOrderViewSet, OrderViewSet, WebhookEventViewSet)
@@ -148,3 +163,43 @@ def stall_vietqr_menu_item():
         icon_name="grip",
         order=206,
     )
+
+
+@hooks.register("construct_homepage_panels")
+def orders_panels(request, panels):
+    from marketplace.dashboard import add_panels
+
+    from .dashboard import PANELS
+
+    add_panels(request, panels, PANELS)
+
+
+@hooks.register("construct_homepage_summary_items")
+def orders_summary(request, items):
+    from django.utils.translation import ngettext
+
+    from marketplace.dashboard import SummaryCount
+    from marketplace.workspace import workspace_for
+
+    from .analytics import WAITING
+
+    workspace = workspace_for(request)
+    if not (workspace.is_member or workspace.is_operator):
+        return
+    waiting = workspace.scope(SubOrder.objects.filter(status__in=WAITING)).count()
+    items.append(
+        SummaryCount(
+            icon="list-ul",
+            text=ngettext("%(n)s order to handle", "%(n)s orders to handle", waiting)
+            % {"n": waiting},
+            url=reverse(f"{admin_views.SUBORDER_NS}:list"),
+            order=20,
+        )
+    )
+
+
+@hooks.register("register_ocop_reports")
+def ocop_reports():
+    from .reports import reports
+
+    return reports()

@@ -20,6 +20,7 @@ from .factories import CategoryFactory, add_category_page, add_cooperative_page,
 def _media_root(settings, tmp_path):
     settings.MEDIA_ROOT = tmp_path / "media"
     settings.TRACE_PRINT_FILES_ROOT = tmp_path / "private-media"
+    settings.PRIVATE_FILES_ROOT = tmp_path / "private-files"
 
 
 @pytest.fixture(autouse=True)

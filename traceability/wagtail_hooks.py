@@ -15,6 +15,7 @@ from catalog.permissions import (
     CooperativeScopedHistoryView,
     CooperativeScopedPermissionPolicy,
     CooperativeScopedUsageView,
+    FoldedSearchIndexView,
     ScopedChooserMixin,
     scoped_queryset,
 )
@@ -57,6 +58,7 @@ class BatchViewSet(ScopedChooserMixin, SnippetViewSet):
     list_display = ["lot", "variant", "production_date", "status", "cooperative"]
     list_filter = ["status"]
     search_fields = ["lot", "variant__page__title", "variant__sku"]
+    index_view_class = FoldedSearchIndexView
     edit_view_class = CooperativeScopedEditView
     history_view_class = CooperativeScopedHistoryView
     usage_view_class = CooperativeScopedUsageView
@@ -172,3 +174,40 @@ def batch_stamps_button(snippet, user, next_url=None):
             url=reverse(f"{admin_views.FLAG_NAMESPACE}:review", args=[snippet.pk]),
             priority=5,
         )
+
+
+@hooks.register("construct_homepage_panels")
+def traceability_panels(request, panels):
+    from marketplace.dashboard import add_panels
+
+    from .dashboard import PANELS
+
+    add_panels(request, panels, PANELS)
+
+
+@hooks.register("construct_homepage_summary_items")
+def traceability_summary(request, items):
+    from django.utils.translation import ngettext
+
+    from marketplace.dashboard import SummaryCount
+    from marketplace.workspace import workspace_for
+
+    workspace = workspace_for(request)
+    if not workspace.is_member:
+        return
+    batches = workspace.scope(Batch.objects.all()).count()
+    items.append(
+        SummaryCount(
+            icon="tasks",
+            text=ngettext("%(n)s batch", "%(n)s batches", batches) % {"n": batches},
+            url=reverse(f"{admin_views.URL_NAMESPACE}:list"),
+            order=30,
+        )
+    )
+
+
+@hooks.register("register_ocop_reports")
+def ocop_reports():
+    from .reports import reports
+
+    return reports()

@@ -17,10 +17,10 @@ from wagtail.models import Collection, Page, Site
 
 from catalog.gtin import normalize_gtin
 from catalog.models import Category, OcopCertification, ProductPage, ProductVariant, Stock
-from catalog.text import fold
 from marketplace.models import Cooperative, Membership
 from marketplace.roles import INSPECTORS_GROUP, OPERATORS_GROUP, ensure_role_groups
 from marketplace.services import membership_add
+from marketplace.text import fold
 from orders.models import Order
 from traceability.models import Batch, Scan, Stamp, TraceEvent
 
@@ -33,12 +33,13 @@ from ..models import (
     HomePage,
     RegionPage,
 )
-from ..services import cooperative_page_grant, operators_grant
+from ..services import cooperative_onboard, operators_grant
 from . import content
 from .images import render_banner, render_product_image
 
 logger = logging.getLogger(__name__)
 
+SITE_NAME = "OCOP Market"
 DEMO_PASSWORD = "ocop-demo-2026"  # local demo only; listed in README.md
 REGIONS = {
     19: (
@@ -141,6 +142,8 @@ class DemoLoader:
                 site.save()
             for page in welcome:
                 page.delete()
+        # The admin names the site by it (a blank name shows the host name, "localhost").
+        Site.objects.filter(root_page=home, site_name="").update(site_name=SITE_NAME)
         home.hero_image = self.image("demo:banner:home", "landscape", banner=True)
         return self.publish(home)
 
@@ -187,7 +190,7 @@ class DemoLoader:
                 )
 
     def cooperatives(self, home: HomePage) -> dict[str, CooperativePage]:
-        index = self.upsert_page(
+        self.upsert_page(
             home,
             CooperativeIndexPage,
             "hop-tac-xa",
@@ -216,23 +219,23 @@ class DemoLoader:
                 },
             )
             coop.full_clean()
-            kind = self.main_kind(coop.slug)
-            page = CooperativePage.objects.filter(cooperative=coop).first()
             fields = {
                 "title": coop.name,
                 "tagline": data.get("tagline_vi", ""),
                 "story": _paragraphs_html(data.get("story_vi", "")),
             }
-            if page is None:
-                page = CooperativePage(slug=coop.slug, cooperative=coop, **fields)
-                index.add_child(instance=page)
-            else:
-                assign(page, fields)
-            collection = cooperative_page_grant(page=page)
-            page.image = self.image(
-                f"demo:banner:{coop.slug}", kind, banner=True, collection=collection
+            # The same service that approves a registered cooperative: page, group, images.
+            page = cooperative_onboard(cooperative=coop, page_fields=fields)
+            image = self.image(
+                f"demo:banner:{coop.slug}",
+                self.main_kind(coop.slug),
+                banner=True,
+                collection=page.collection,
             )
-            pages[coop.slug] = self.publish(page)
+            if image is not None and page.image_id != image.pk:
+                page.image = image
+                page = self.publish(page)
+            pages[coop.slug] = page
         return pages
 
     @staticmethod

@@ -209,7 +209,11 @@ WAGTAILSEARCH_BACKENDS = {
 
 LANGUAGE_CODE = "vi"
 LANGUAGES = [("vi", _("Vietnamese")), ("en", _("English"))]
-LOCALE_PATHS = [BASE_DIR / "locale"]
+# The project's own strings first; then its Vietnamese catalogue of Wagtail's admin (Wagtail's
+# own holds a few hundred entries, some wrong), which so takes precedence over Wagtail's.
+LOCALE_PATHS = [BASE_DIR / "locale", BASE_DIR / "locale-wagtail"]
+# dd/mm/yyyy in Vietnamese (Django's own vi formats write dates as "Ngày 6 tháng 12 năm 2026").
+FORMAT_MODULE_PATH = ["marketplace.formats"]
 TIME_ZONE = "Asia/Ho_Chi_Minh"
 USE_I18N = True
 USE_TZ = True
@@ -231,7 +235,15 @@ STORAGES = {
 
 # --- Wagtail --------------------------------------------------------------
 
-WAGTAIL_SITE_NAME = "OCOP Market"
+WAGTAIL_SITE_NAME = _("OCOP Market — Admin")
+# Nothing in the admin is fetched from outside the site (an offline LAN, privacy): initials or
+# an uploaded photo instead of Gravatar, no release check, no links to wagtail.org's guide.
+WAGTAIL_GRAVATAR_PROVIDER_URL = None
+WAGTAIL_ENABLE_UPDATE_CHECK = False
+WAGTAIL_ENABLE_WHATS_NEW_BANNER = False
+WAGTAIL_DATE_FORMAT = "%d/%m/%Y"
+WAGTAIL_DATETIME_FORMAT = "%d/%m/%Y %H:%M"
+WAGTAIL_TIME_FORMAT = "%H:%M"
 WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILIMAGES_IMAGE_MODEL = "wagtailimages.Image"
 WAGTAILSEARCH_HITS_MAX_AGE = 14
@@ -248,6 +260,16 @@ EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "OCOP Market <no-reply@ocop.local>")
+
+# --- Cooperatives joining the market -------------------------------------------------
+# Registration documents (business papers) are private: outside MEDIA_ROOT, operators only.
+PRIVATE_FILES_ROOT = Path(env("PRIVATE_FILES_ROOT", str(BASE_DIR / "private-media")))
+COOPERATIVE_DOCUMENT_MAX_BYTES = int(env("COOPERATIVE_DOCUMENT_MAX_BYTES", str(5 * 1024 * 1024)))
+# An owner's invitation link for a staff member works once, for this many days.
+COOPERATIVE_INVITATION_DAYS = int(env("COOPERATIVE_INVITATION_DAYS", "7"))
+# Bulk stock and price files (CSV): refused above these, with the limit in the message.
+CATALOG_IMPORT_MAX_BYTES = int(env("CATALOG_IMPORT_MAX_BYTES", str(2 * 1024 * 1024)))
+CATALOG_IMPORT_MAX_ROWS = int(env("CATALOG_IMPORT_MAX_ROWS", "5000"))
 
 # --- Payments -------------------------------------------------------------
 # Card payments are off unless the keys are set (tests point the SDK at localstripe).
@@ -274,6 +296,12 @@ ORDER_SHIPPING = {
     "base": int(env("ORDER_SHIPPING_BASE", "30000")),  # first kilogram, per cooperative
     "per_extra_kg": int(env("ORDER_SHIPPING_PER_KG", "10000")),
     "free_from": int(env("ORDER_FREE_SHIPPING_FROM", "500000")),  # 0: never free
+}
+# A sub-order waiting longer than this in a state is overdue on the cooperative's dashboard.
+ORDER_FULFILMENT_HOURS = {
+    "new": int(env("ORDER_CONFIRM_WITHIN_HOURS", "24")),
+    "confirmed": int(env("ORDER_PACK_WITHIN_HOURS", "24")),
+    "packed": int(env("ORDER_SHIP_WITHIN_HOURS", "48")),
 }
 # Staff who get a copy of orders that need attention (wrong transfer amount, late payment).
 ORDER_STAFF_EMAILS = env_list("ORDER_STAFF_EMAILS")

@@ -5,7 +5,14 @@ from pathlib import Path
 from django.core.exceptions import ImproperlyConfigured
 
 from .base import *  # noqa: F403
-from .base import TRACE_PRINT_FILES_ROOT, TRACE_RETIRED_PUBLIC_KEYS, env, env_bool, env_list
+from .base import (
+    PRIVATE_FILES_ROOT,
+    TRACE_PRINT_FILES_ROOT,
+    TRACE_RETIRED_PUBLIC_KEYS,
+    env,
+    env_bool,
+    env_list,
+)
 
 
 def required(name: str) -> str:
@@ -119,12 +126,15 @@ STORAGES = {
 
 
 def _check_print_files_are_private() -> None:
-    private = Path(TRACE_PRINT_FILES_ROOT).resolve()
-    for name, served in (("MEDIA_ROOT", MEDIA_ROOT), ("STATIC_ROOT", STATIC_ROOT)):  # noqa: F405
-        if private.is_relative_to(Path(served).resolve()):
-            raise ImproperlyConfigured(
-                f"TRACE_PRINT_FILES_ROOT must lie outside {name}: stamp print files are secrets."
-            )
+    secrets = (
+        ("TRACE_PRINT_FILES_ROOT", TRACE_PRINT_FILES_ROOT, "stamp print files are secrets"),
+        ("PRIVATE_FILES_ROOT", PRIVATE_FILES_ROOT, "registration documents are private"),
+    )
+    for setting, folder, why in secrets:
+        private = Path(folder).resolve()
+        for name, served in (("MEDIA_ROOT", MEDIA_ROOT), ("STATIC_ROOT", STATIC_ROOT)):  # noqa: F405
+            if private.is_relative_to(Path(served).resolve()):
+                raise ImproperlyConfigured(f"{setting} must lie outside {name}: {why}.")
 
 
 _check_print_files_are_private()

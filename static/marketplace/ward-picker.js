@@ -1,7 +1,8 @@
-// Checkout: when the province changes, load its communes into the second select.
+// Forms with a province and a commune (checkout, cooperative registration): when the province
+// changes, load its communes into the second select.
 (function () {
   "use strict";
-  var form = document.querySelector(".checkout-form");
+  var form = document.querySelector("form[data-wards-url]");
   if (!form) return;
   var province = form.querySelector("[name=province]");
   var ward = form.querySelector("[name=ward]");

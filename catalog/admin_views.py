@@ -1,0 +1,166 @@
+"""The quick stock and price table of the admin, and its CSV export and import. Every change
+goes through ``catalog.bulk`` (checked whole first, applied all or nothing)."""
+
+from django.conf import settings
+from django.contrib import messages
+from django.core.exceptions import PermissionDenied
+from django.core.paginator import Paginator
+from django.http import HttpResponse
+from django.shortcuts import redirect
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.utils.translation import ngettext
+from django.views.decorators.http import require_http_methods, require_POST
+
+from marketplace.text import folded_search
+from marketplace.workspace import workspace_for
+
+from . import bulk
+
+ROWS_PER_PAGE = 50
+SEARCH_FIELDS = ["page__title", "sku", "unit_label"]
+
+
+def _workspace(request):
+    workspace = workspace_for(request)
+    if not (workspace.is_operator or workspace.is_member):
+        raise PermissionDenied
+    if not request.user.has_perm("catalog.change_stock"):
+        raise PermissionDenied
+    return workspace
+
+
+def _listed(request, workspace):
+    """The variants the table lists: the workspace's, narrowed by ``cooperative`` (operators)
+    and ``q`` (accents ignored)."""
+    variants = bulk.variants_for(workspace)
+    cooperative = request.GET.get("cooperative", "")
+    if cooperative.isdigit():
+        workspace = workspace.narrowed(int(cooperative))
+        variants = workspace.scope(variants, "page__cooperative")
+    query = request.GET.get("q", "")[:100]
+    if query:
+        variants = folded_search(variants, SEARCH_FIELDS, query)
+    return variants.order_by("page__title", "sort_order", "pk")
+
+
+def _table_rows(page_of_variants, posted=None, problems=None):
+    problems = problems or {}
+    rows = []
+    for index, variant in enumerate(page_of_variants, start=1):
+        stock = getattr(variant, "stock", None)
+        values = {
+            "price": variant.price,
+            "on_hand": stock.on_hand if stock else 0,
+            "low_stock_threshold": stock.low_stock_threshold if stock else 5,
+        }
+        if posted is not None:
+            values = {column: posted.get(f"{column}-{index}", "") for column in bulk.EDITABLE}
+        rows.append(
+            {
+                "index": index,
+                "variant": variant,
+                "reserved": stock.reserved if stock else 0,
+                "values": values,
+                "problems": problems.get(index, []),
+            }
+        )
+    return rows
+
+
+def _render(request, workspace, *, posted=None, problems=None, file_problems=None, status=200):
+    variants = _listed(request, workspace)
+    page = Paginator(variants, ROWS_PER_PAGE).get_page(request.GET.get("page"))
+    context = {
+        "header_title": _("Stock and prices"),
+        "page_obj": page,
+        "rows": _table_rows(page.object_list, posted, problems),
+        "query": request.GET.get("q", "")[:100],
+        "cooperatives": workspace.cooperatives() if workspace.is_operator else None,
+        "cooperative": request.GET.get("cooperative", ""),
+        "file_problems": file_problems or [],
+        "max_kb": settings.CATALOG_IMPORT_MAX_BYTES // 1024,
+        "max_rows": settings.CATALOG_IMPORT_MAX_ROWS,
+        "columns": bulk.COLUMNS,
+    }
+    return TemplateResponse(request, "catalog/admin/quick_stock.html", context, status=status)
+
+
+@require_http_methods(["GET", "POST"])
+def quick_stock(request):
+    workspace = _workspace(request)
+    if request.method == "GET":
+        return _render(request, workspace)
+    try:
+        count = min(int(request.POST.get("rows", "0")), ROWS_PER_PAGE)
+    except ValueError:
+        count = 0
+    rows = [
+        (
+            index,
+            {
+                "sku": request.POST.get(f"sku-{index}", ""),
+                **{c: request.POST.get(f"{c}-{index}", "") for c in bulk.EDITABLE},
+            },
+        )
+        for index in range(1, count + 1)
+    ]
+    outcome = bulk.apply_rows(rows, workspace=workspace)
+    if not outcome.ok:
+        by_row = {}
+        for problem in outcome.problems:
+            by_row.setdefault(problem.line, []).append(problem.message)
+        messages.error(request, _("Nothing was saved: correct the rows marked below."))
+        return _render(request, workspace, posted=request.POST, problems=by_row, status=400)
+    _say_saved(request, len(outcome.changes))
+    return redirect(request.get_full_path())
+
+
+def _say_saved(request, changed: int) -> None:
+    if changed:
+        messages.success(
+            request,
+            ngettext("%(n)s variant updated.", "%(n)s variants updated.", changed) % {"n": changed},
+        )
+    else:
+        messages.info(request, _("Nothing to change."))
+
+
+def quick_stock_export(request):
+    workspace = _workspace(request)
+    body = bulk.export_csv(_listed(request, workspace))
+    response = HttpResponse(body, content_type="text/csv; charset=utf-8")
+    stamp = timezone.localtime().strftime("%Y%m%d-%H%M")
+    response["Content-Disposition"] = f'attachment; filename="ocop-stock-{stamp}.csv"'
+    return response
+
+
+@require_POST
+def quick_stock_import(request):
+    workspace = _workspace(request)
+    upload = request.FILES.get("file")
+    if upload is None:
+        problems = [_("Choose a CSV file to import.")]
+        return _render(request, workspace, file_problems=problems, status=400)
+    if upload.size > settings.CATALOG_IMPORT_MAX_BYTES:
+        # Not read into memory at all.
+        problems = [
+            _("The file is %(size)s KB; files up to %(limit)s KB are accepted. Split it.")
+            % {"size": upload.size // 1024, "limit": settings.CATALOG_IMPORT_MAX_BYTES // 1024}
+        ]
+        return _render(request, workspace, file_problems=problems, status=400)
+    try:
+        rows = bulk.read_csv(upload.read())
+    except bulk.ImportRefused as exc:
+        return _render(request, workspace, file_problems=[str(exc)], status=400)
+    outcome = bulk.apply_rows(rows, workspace=workspace)
+    if not outcome.ok:
+        problems = [_("Nothing was imported. Correct these lines and import the file again:")]
+        problems += [str(p) for p in outcome.problems[:200]]
+        if len(outcome.problems) > 200:
+            problems.append(_("… and %(n)s more.") % {"n": len(outcome.problems) - 200})
+        return _render(request, workspace, file_problems=problems, status=400)
+    _say_saved(request, len(outcome.changes))
+    return redirect(reverse("ocop_quick_stock"))
