@@ -77,4 +77,5 @@ class Chart:
 
     @property
     def is_empty(self) -> bool:
-        return not self.labels
+        """Nothing to draw: no rows, or only zeros."""
+        return not self.labels or not any(v for s in self.series for v in s.values)

@@ -13,6 +13,7 @@ from django.db import models
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from .locations import UnknownLocation, get_province, get_ward, province_choices
 from .storage import private_files_storage
@@ -167,7 +168,7 @@ class Membership(models.Model):
     """A user's place in a cooperative; owners manage members, staff manage listings."""
 
     class Role(models.TextChoices):
-        OWNER = "owner", _("Owner")
+        OWNER = "owner", pgettext_lazy("cooperative member", "Owner")
         STAFF = "staff", _("Staff")
 
     user = models.ForeignKey(

@@ -46,12 +46,11 @@ def report_view(request, slug: str):
     if not report.shown_to(workspace):
         raise PermissionDenied
     requested_cooperative(request, workspace)
-    params = request.GET.copy() if "start" in request.GET else QueryDict(mutable=True)
-    if "start" not in request.GET:
-        params.update(default_params(report))
-        for key in ("cooperative", "by"):
-            if key in request.GET:
-                params[key] = request.GET[key]
+    # What the URL leaves out takes its default (the last 30 days, the first grouping).
+    params = QueryDict(mutable=True)
+    params.update(default_params(report))
+    for key, value in request.GET.items():
+        params[key] = value
     form = ReportFilterForm(params, workspace=workspace, report=report)
     context = {
         "report": report,

@@ -19,6 +19,7 @@ from django.http import Http404, HttpResponse
 from django.utils import timezone
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from wagtail import hooks
 
 from .charts import Chart
@@ -81,8 +82,14 @@ def get_report(slug: str) -> Report:
 
 
 class ReportFilterForm(forms.Form):
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = forms.DateField(
+        label=pgettext_lazy("period", "From"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
+    end = forms.DateField(
+        label=pgettext_lazy("period", "To"),
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+    )
     cooperative = forms.ModelChoiceField(
         label=_("Cooperative"),
         queryset=Cooperative.objects.none(),

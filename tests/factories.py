@@ -128,6 +128,9 @@ def add_product(
     coop_page.add_child(instance=page)
     if publish:
         page.save_revision().publish()
+        # As the demo loader does: a revision that knows the new variants' ids, so the page
+        # editor can save the product again.
+        ProductPage.objects.get(pk=page.pk).save_revision().publish()
     for variant in ProductVariant.objects.filter(page=page):
         Stock.objects.filter(variant=variant).update(on_hand=stock)
     if stars:

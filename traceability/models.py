@@ -13,6 +13,7 @@ from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 from modelcluster.fields import ParentalKey
 from modelcluster.models import ClusterableModel
 from wagtail.admin.panels import FieldPanel, FieldRowPanel, InlinePanel, MultiFieldPanel
@@ -328,7 +329,7 @@ class Stamp(models.Model):
 
     class Status(models.TextChoices):
         ISSUED = "issued", _("Issued")
-        ACTIVE = "active", _("Active")
+        ACTIVE = "active", pgettext_lazy("stamp", "Active")
         RECALLED = "recalled", _("Recalled")
         VOIDED = "voided", _("Voided")
 

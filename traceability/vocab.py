@@ -8,6 +8,7 @@ vocabulary, as EPCIS 2.0 allows for user extensions.
 from dataclasses import dataclass
 
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 OBJECT = "ObjectEvent"
 TRANSFORMATION = "TransformationEvent"
@@ -59,8 +60,8 @@ STEPS: dict[str, Step] = {
 STEP_CHOICES = [(s.code, s.label) for s in STEPS.values()]
 
 DISPOSITION_CHOICES = [
-    ("active", _("Active")),
-    ("in_progress", _("In progress")),
+    ("active", pgettext_lazy("disposition", "Active")),
+    ("in_progress", pgettext_lazy("disposition", "In progress")),
     ("conformant", _("Conforming")),
     ("non_conformant", _("Not conforming")),
     ("sellable_accessible", _("On sale")),

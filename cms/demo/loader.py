@@ -100,7 +100,17 @@ class DemoLoader:
     @staticmethod
     def publish(page: Page) -> Page:
         page.save_revision().publish()
-        page.refresh_from_db()
+        page = type(page).objects.get(pk=page.pk)
+        # Inline rows new in this publish (variants, photos) sit in the revision without ids:
+        # the page editor would take them for new rows ("SKU already exists") on the next
+        # save. One more revision of the published page carries their ids.
+        content = page.latest_revision.content if page.latest_revision else {}
+        if any(
+            isinstance(rows, list) and any(isinstance(r, dict) and r.get("pk") is None for r in rows)
+            for rows in content.values()
+        ):
+            page.save_revision().publish()
+            page = type(page).objects.get(pk=page.pk)
         return page
 
     def upsert_page(self, parent: Page, model, slug: str, **fields) -> Page:

@@ -62,3 +62,21 @@ def test_demo_storefront_finds_la_bang_tea(client, demo):
     html = client.get("/search/", {"q": "che la bang"}).content.decode()
     assert "La Bằng" in html
     assert client.get("/").status_code == 200
+
+
+def test_every_demo_product_opens_in_the_editor_with_its_rows_known(admin_client, demo):
+    """The editor's form comes from the latest revision: variants without ids there would be
+    saved as new rows, and every save would fail on "SKU already exists"."""
+    for page in ProductPage.objects.all():
+        content = page.latest_revision.content
+        assert all(v["pk"] for v in content["variants"]), page.title
+    product = ProductPage.objects.get(slug="che-bup-la-bang")
+    html = admin_client.get(f"/admin/pages/{product.pk}/edit/").content.decode()
+    variant = product.variants.first()
+    assert f'name="variants-0-id" value="{variant.pk}"' in html
+
+
+def test_demo_admin_names_the_site(demo):
+    from wagtail.models import Site
+
+    assert Site.objects.get(is_default_site=True).site_name == "OCOP Market"
