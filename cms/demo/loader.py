@@ -105,10 +105,8 @@ class DemoLoader:
         # the page editor would take them for new rows ("SKU already exists") on the next
         # save. One more revision of the published page carries their ids.
         content = page.latest_revision.content if page.latest_revision else {}
-        if any(
-            isinstance(rows, list) and any(isinstance(r, dict) and r.get("pk") is None for r in rows)
-            for rows in content.values()
-        ):
+        rows = [r for v in content.values() if isinstance(v, list) for r in v]
+        if any(isinstance(r, dict) and r.get("pk") is None for r in rows):
             page.save_revision().publish()
             page = type(page).objects.get(pk=page.pk)
         return page

@@ -255,9 +255,7 @@ def test_invited_staff_signs_up_signs_in_and_edits_a_product(client, ws):
     assert Membership.objects.get(user=user).role == "staff"
     client.logout()
     assert client.login(username="thuha", password="La-bang-2026!")
-    product = add_product(
-        ws.tree.coop_page, title="Chè móc câu", price=150_000, image=make_image()
-    )
+    product = add_product(ws.tree.coop_page, title="Chè móc câu", price=150_000, image=make_image())
     variant = product.variants.get()
     photo = product.gallery_images.get()
     edit = reverse("wagtailadmin_pages:edit", args=[product.pk])
@@ -325,12 +323,9 @@ def test_an_invitation_link_works_once_and_not_after_it_expires(client, ws):
     link = join_link()
     Invitation.objects.filter(email="b@example.vn").update(expires_at=timezone.now())
     client.logout()
-    expired = client.post(link, {**data, "username": "b1"})
-    assert (
-        expired.status_code == 410
-        and "expired" in expired.content.decode().lower()
-        or ("hết hạn" in expired.content.decode())
-    )
+    expired = client.post(link, {**data, "username": "b1"}, HTTP_ACCEPT_LANGUAGE="en")
+    assert expired.status_code == 410
+    assert "This invitation has expired" in expired.content.decode()
     assert not User.objects.filter(username="b1").exists()
 
     tampered = link.replace(link.split("/")[-2][-6:], "AAAAAA")
@@ -350,7 +345,7 @@ def test_staff_cannot_change_members_nor_bank_details(client, ws):
     response = client.post(reverse("ocop_members"), {"action": "remove", "user": ws.owner_a.pk})
     assert response.status_code == 302
     assert Membership.objects.filter(user=ws.owner_a, cooperative=ws.a).exists()
-    assert not invite(client, ws.staff_a, "x@example.vn").status_code == 200
+    assert invite(client, ws.staff_a, "x@example.vn").status_code == 302  # refused
     assert not Invitation.objects.exists()
 
 
