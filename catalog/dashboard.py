@@ -8,7 +8,7 @@ from django.db.models import Count, F, Q
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext
 from wagtail.models import WorkflowState
 
 from marketplace.dashboard import Counter, DashboardPanel, Row
@@ -99,7 +99,7 @@ class ListingsPanel(DashboardPanel):
         return {
             "counters": [
                 Counter(
-                    _("in moderation"),
+                    pgettext("dashboard", "in moderation"),
                     moderation,
                     reverse("wagtailadmin_reports:workflow"),
                     "warning" if moderation else "",

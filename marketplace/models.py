@@ -206,7 +206,7 @@ class CooperativeApplication(models.Model):
     class Status(models.TextChoices):
         PENDING = "pending", _("Waiting for approval")
         APPROVED = "approved", _("Approved")
-        REJECTED = "rejected", _("Rejected")
+        REJECTED = "rejected", pgettext_lazy("registration", "Rejected")
 
     name = models.CharField(_("cooperative name"), max_length=200)
     registration_number = models.CharField(

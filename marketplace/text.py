@@ -41,9 +41,11 @@ def register_sqlite_fold(sender, connection, **kwargs) -> None:
 def folded_search(queryset, fields, query: str):
     """Rows where every word of ``query`` appears, accents ignored, in one of ``fields``
     (``che bup la bang`` finds ``Chè búp La Bằng``; ``DH7`` finds ``DH7K2...``)."""
-    words = search_terms(query)[:200].split()
-    if not words or not fields:
+    words = search_terms(query[:200]).split()
+    if not fields:
         return queryset
+    if not words:  # only punctuation ("%", "'--"): nothing is named, nothing matches
+        return queryset.none()
     annotations = {f"_fold_{i}": Fold(field) for i, field in enumerate(fields)}
     condition = Q()
     for word in words[:10]:

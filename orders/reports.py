@@ -2,7 +2,7 @@
 and the order funnel. Numbers from ``orders.analytics`` (one grouped query per chart)."""
 
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy
+from django.utils.translation import gettext_lazy, pgettext, pgettext_lazy
 
 from marketplace.charts import Chart, Series
 from marketplace.locations import province_name
@@ -56,7 +56,9 @@ class SalesReport(Report):
                 Series(_("Revenue (goods)"), [r["revenue"] for r in rows], money=True),
                 Series(_("Orders"), [r["orders"] for r in rows], secondary=True),
             ],
-            extra_columns=[(_("Shipping"), [format_vnd(r["shipping"]) for r in rows])],
+            extra_columns=[
+                (pgettext("fee", "Shipping"), [format_vnd(r["shipping"]) for r in rows])
+            ],
         )
         csv_rows = [
             [label, r["orders"], r["revenue"], r["shipping"]]
@@ -136,11 +138,11 @@ class PaymentsReport(Report):
 
 
 FUNNEL_STEPS = (
-    ("placed", gettext_lazy("Placed")),
+    ("placed", pgettext_lazy("funnel", "Placed")),
     ("paid", gettext_lazy("Paid (or cash on delivery accepted)")),
-    ("shipped", gettext_lazy("Shipped")),
-    ("delivered", gettext_lazy("Delivered")),
-    ("cancelled", gettext_lazy("Cancelled")),
+    ("shipped", pgettext_lazy("funnel", "Shipped")),
+    ("delivered", pgettext_lazy("funnel", "Delivered")),
+    ("cancelled", pgettext_lazy("funnel", "Cancelled")),
     ("expired", gettext_lazy("Expired (not paid in time)")),
 )
 
@@ -155,7 +157,7 @@ class FunnelReport(Report):
         chart = Chart(
             chart_id="ocop-funnel",
             title=_("Order funnel (sub-orders placed in the period)"),
-            label_heading=_("Step"),
+            label_heading=pgettext("funnel", "Step"),
             labels=labels if placed else [],
             kind="hbar",
             series=[Series(_("Sub-orders"), values)],
@@ -163,7 +165,12 @@ class FunnelReport(Report):
         )
         csv_rows = [[key, str(label), counts[key]] for key, label in FUNNEL_STEPS]
         return [
-            ReportTable(chart, [_("step"), _("name"), _("sub-orders")], csv_rows, name="funnel")
+            ReportTable(
+                chart,
+                [pgettext("funnel", "step"), _("name"), _("sub-orders")],
+                csv_rows,
+                name="funnel",
+            )
         ]
 
 
@@ -184,7 +191,7 @@ def reports() -> list[Report]:
                 ("province", _("per province of the cooperative")),
                 ("destination", _("per province of the shopper")),
             ],
-            choice_label=_("Show"),
+            choice_label=pgettext("report", "Show"),
         ),
         ProductsReport(
             slug="products",

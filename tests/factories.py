@@ -64,6 +64,7 @@ def build_home() -> HomePage:
     root.add_child(instance=home)
     site = Site.objects.get(is_default_site=True)
     site.root_page = home
+    site.site_name = "OCOP Market"  # as the demo loader names it
     site.save()
     return home
 

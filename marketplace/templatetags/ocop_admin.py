@@ -18,3 +18,8 @@ def workspace_title(context) -> str:
         names = list(workspace.cooperatives().values_list("name", flat=True))
         return _("%(cooperative)s — today's work") % {"cooperative": " · ".join(names)}
     return str(settings.WAGTAIL_SITE_NAME)
+
+
+@register.simple_tag
+def site_name() -> str:
+    return str(settings.WAGTAIL_SITE_NAME)
