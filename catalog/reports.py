@@ -30,7 +30,7 @@ class SearchesReport(Report):
             kind="hbar",
             series=[
                 Series(_("Found nothing"), [r["nothing"] for r in rows]),
-                Series(_("Searched"), [r["searches"] for r in rows], secondary=True),
+                Series(_("Searched"), [r["searches"] for r in rows]),
             ],
         )
         csv_rows = [[r["term"], r["searches"], r["nothing"]] for r in rows]

@@ -40,7 +40,7 @@ class SalesReport(Report):
         else:
             key = "cooperative__province_code" if choice == "province" else "order__province_code"
             labels = [province_name(r[key]) or "—" for r in rows]
-            heading = _("Province")
+            heading = pgettext("place", "Province")
         title = {
             "cooperative": _("Sales per cooperative"),
             "province": _("Sales per province of the cooperative"),

@@ -2,6 +2,7 @@
 time. Numbers from ``traceability.analytics``."""
 
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 
 from marketplace.charts import Chart, Series
 from marketplace.locations import province_choices
@@ -25,7 +26,7 @@ class StampsReport(Report):
             chart_id="ocop-stamps-provinces",
             title=_("Stamps issued and scanned, per province"),
             note=_("%(n)s scans gave no place.") % {"n": unplaced} if unplaced else "",
-            label_heading=_("Province"),
+            label_heading=pgettext("place", "Province"),
             labels=labels if (issued or scanned) else [],
             kind="hbar",
             series=[
@@ -35,7 +36,6 @@ class StampsReport(Report):
                 Series(
                     _("Stamps issued (cooperative's province)"),
                     [issued.get(c, 0) for c, _n in provinces],
-                    secondary=True,
                 ),
             ],
         )

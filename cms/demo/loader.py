@@ -420,6 +420,9 @@ class DemoLoader:
         from .orders import load_orders_demo
 
         load_orders_demo(log=self.log)
+        from .history import load_history_demo
+
+        load_history_demo(log=self.log)
         # Stock and certifications above were written directly: index every product now.
         from catalog.search_index import rebuild
 

@@ -20,16 +20,19 @@
     var hasSecondary = spec.series.some(function (s) { return s.secondary; });
     var datasets = spec.series.map(function (s, i) {
       var colour = COLOURS[i % COLOURS.length];
+      // A count beside an amount on a vertical bar chart is drawn as a line over the bars.
+      var asLine = spec.kind === "line" || (s.secondary && spec.kind === "bar");
       return {
         label: s.label,
         data: s.values,
         backgroundColor: spec.kind === "doughnut" ? COLOURS : colour,
         borderColor: colour,
-        borderWidth: spec.kind === "line" ? 2 : 0,
-        pointRadius: spec.kind === "line" ? 2 : 0,
+        borderWidth: asLine ? 2 : 0,
+        pointRadius: asLine ? 2 : 0,
         yAxisID: horizontal ? undefined : (s.secondary ? "y1" : "y"),
         xAxisID: horizontal ? (s.secondary ? "x1" : "x") : undefined,
-        type: s.secondary && spec.kind === "bar" ? "line" : undefined,
+        type: asLine && spec.kind === "bar" ? "line" : undefined,
+        order: asLine ? 0 : 1,
         ocopMoney: s.money,
       };
     });
