@@ -15,7 +15,7 @@ from django.utils.translation import ngettext
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.text import folded_search
-from marketplace.workspace import workspace_for
+from marketplace.workspace import id_from, workspace_for
 
 from . import bulk
 
@@ -36,9 +36,9 @@ def _listed(request, workspace):
     """The variants the table lists: the workspace's, narrowed by ``cooperative`` (operators)
     and ``q`` (accents ignored)."""
     variants = bulk.variants_for(workspace)
-    cooperative = request.GET.get("cooperative", "")
-    if cooperative.isdigit():
-        workspace = workspace.narrowed(int(cooperative))
+    cooperative = id_from(request.GET.get("cooperative"))
+    if cooperative:
+        workspace = workspace.narrowed(cooperative)
         variants = workspace.scope(variants, "page__cooperative")
     query = request.GET.get("q", "")[:100]
     if query:

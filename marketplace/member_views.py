@@ -14,7 +14,7 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .models import Cooperative, Invitation, Membership, User
-from .workspace import workspace_for
+from .workspace import id_from, workspace_for
 
 
 class InviteForm(forms.Form):
@@ -119,7 +119,4 @@ def bank_account(request):
 
 
 def _int(value) -> int:
-    try:
-        return int(value)
-    except (TypeError, ValueError):
-        return 0
+    return id_from(value) or 0

@@ -25,7 +25,7 @@ from wagtail import hooks
 from .charts import Chart
 from .models import Cooperative
 from .periods import Period
-from .workspace import Workspace
+from .workspace import Workspace, id_from
 
 MAX_REPORT_DAYS = 3 * 366
 EARLIEST_REPORT_DATE = datetime.date(2020, 1, 1)
@@ -143,9 +143,9 @@ def default_params(report: Report) -> dict:
 def requested_cooperative(request, workspace: Workspace) -> None:
     """A member naming another cooperative in the URL gets a 404 (``Workspace.narrowed``),
     not an error form that would confirm the cooperative exists."""
-    raw = request.GET.get("cooperative", "")
-    if raw.isdigit() and workspace.cooperative_ids is not None:
-        workspace.narrowed(int(raw))
+    cooperative = id_from(request.GET.get("cooperative"))
+    if cooperative and workspace.cooperative_ids is not None:
+        workspace.narrowed(cooperative)
 
 
 def csv_response(table: ReportTable, *, report: Report, period: Period) -> HttpResponse:

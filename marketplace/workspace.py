@@ -51,6 +51,19 @@ class Workspace:
         )
 
 
+MAX_ID = 2**63 - 1
+
+
+def id_from(raw) -> int | None:
+    """A row id from a URL or a form, or None: not digits, or beyond what a database id holds
+    (a 20-digit number would overflow the query, not miss)."""
+    text = str(raw or "")
+    if not text.isascii() or not text.isdigit() or len(text) > 19:
+        return None
+    value = int(text)
+    return value if 0 < value <= MAX_ID else None
+
+
 def workspace_for(request) -> Workspace:
     cached = getattr(request, "_ocop_workspace", None)
     if cached is not None and cached.user is request.user:
