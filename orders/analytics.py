@@ -80,7 +80,9 @@ def top_products(workspace: Workspace, period: Period, *, limit: int = 50) -> li
             cooperative=Max("cooperative_name"),
             units=Coalesce(Sum("quantity"), 0),
             revenue=_money("line_total"),
-            orders=Count("suborder_id", distinct=True),
+            # A sub-order holds one line per variant (carts hold a variant once), so its lines
+            # of one SKU are its sub-orders: no DISTINCT, which would sort every line.
+            orders=Count("pk"),
         )
         .order_by("-revenue", "sku")[:limit]
     )

@@ -5,8 +5,7 @@ notifications that matched no order."""
 import datetime
 
 from django.conf import settings
-from django.db.models import Case, Count, DateTimeField, OuterRef, Q, Subquery, Value, When
-from django.db.models.functions import Coalesce
+from django.db.models import Case, Count, Q, Value, When
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.timesince import timesince
@@ -19,32 +18,20 @@ from marketplace.money import format_vnd
 from marketplace.periods import Period
 
 from . import analytics
-from .models import Order, StatusChange, SubOrder, WebhookEvent
+from .models import Order, SubOrder, WebhookEvent
 
 S = SubOrder.Status
 SUBORDER_LIST = "wagtailsnippets_orders_suborder:list"
 
 
 def overdue_condition(now: datetime.datetime) -> Q:
-    """Waiting longer than ``ORDER_FULFILMENT_HOURS`` allows in its state (needs ``entered``)."""
+    """Waiting longer than ``ORDER_FULFILMENT_HOURS`` allows in its state."""
     hours = settings.ORDER_FULFILMENT_HOURS
     condition = Q(pk__in=[])
     for status in analytics.WAITING:
         limit = now - datetime.timedelta(hours=hours[status])
-        condition |= Q(status=status, entered__lt=limit)
+        condition |= Q(status=status, status_since__lt=limit)
     return condition
-
-
-def with_entered(queryset):
-    """Annotate ``entered``: when each sub-order entered its current state (its audit row)."""
-    entered = (
-        StatusChange.objects.filter(suborder=OuterRef("pk"), to_status=OuterRef("status"))
-        .order_by("-created_at")
-        .values("created_at")[:1]
-    )
-    return queryset.annotate(
-        entered=Coalesce(Subquery(entered, output_field=DateTimeField()), "created_at")
-    )
 
 
 class SubOrdersPanel(DashboardPanel):
@@ -58,9 +45,7 @@ class SubOrdersPanel(DashboardPanel):
     def load(self):
         now = timezone.now()
         overdue = overdue_condition(now)
-        waiting = with_entered(
-            self.workspace.scope(SubOrder.objects.filter(status__in=analytics.WAITING))
-        )
+        waiting = self.workspace.scope(SubOrder.objects.filter(status__in=analytics.WAITING))
         counts = waiting.aggregate(
             new=Count("pk", filter=Q(status=S.NEW)),
             confirmed=Count("pk", filter=Q(status=S.CONFIRMED)),
@@ -77,7 +62,7 @@ class SubOrdersPanel(DashboardPanel):
         first = (
             waiting.annotate(is_overdue=Case(When(overdue, then=Value(1)), default=Value(0)))
             .select_related("order")
-            .order_by("-is_overdue", "entered", "pk")[:8]
+            .order_by("-is_overdue", "status_since", "pk")[:8]
         )
         rows = []
         for suborder in first:
@@ -88,7 +73,7 @@ class SubOrdersPanel(DashboardPanel):
                     meta=_("%(total)s · waiting %(age)s")
                     % {
                         "total": format_vnd(suborder.subtotal + suborder.shipping),
-                        "age": timesince(suborder.entered, now, depth=1),
+                        "age": timesince(suborder.status_since, now, depth=1),
                     },
                     badge=_("Overdue: %(status)s") % {"status": suborder.get_status_display()}
                     if suborder.is_overdue

@@ -13,6 +13,7 @@ import uuid
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import pgettext_lazy
 
@@ -191,6 +192,8 @@ class SubOrder(models.Model):
         default=Status.AWAITING_PAYMENT,
         db_index=True,
     )
+    # When it entered its status (set by ``states.transition``): how long it has waited.
+    status_since = models.DateTimeField(_("in this status since"), default=timezone.now)
     subtotal = models.PositiveBigIntegerField(_("goods (đồng)"))
     shipping = models.PositiveBigIntegerField(_("shipping (đồng)"))
     carrier = models.CharField(_("carrier"), max_length=80, blank=True)

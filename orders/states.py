@@ -94,6 +94,9 @@ def transition(obj, to_status: str, *, actor=None, reason: str = "", **fields):
         if stamp:
             setattr(locked, stamp, timezone.now())
         update = {"status", "updated_at", *fields, *([stamp] if stamp else [])}
+        if model is SubOrder:
+            locked.status_since = timezone.now()
+            update.add("status_since")
         locked.save(update_fields=sorted(update))
         StatusChange.objects.create(
             order_id=locked.pk if model is Order else locked.order_id,

@@ -119,7 +119,9 @@ def sub_order(
         line_total=subtotal,
     )
     Order.objects.filter(pk=order.pk).update(created_at=placed_at)
-    SubOrder.objects.filter(pk=suborder.pk).update(created_at=placed_at)
+    SubOrder.objects.filter(pk=suborder.pk).update(
+        created_at=placed_at, status_since=entered_at or placed_at
+    )
     change = StatusChange.objects.create(
         order=order, suborder=suborder, subject="suborder", from_status="", to_status=status
     )

@@ -146,7 +146,7 @@ def load_history_demo(log=print) -> None:
                 reason="demo history",
             )
             StatusChange.objects.filter(pk=change.pk).update(created_at=placed)
-            SubOrder.objects.filter(pk=suborder.pk).update(created_at=placed)
+            SubOrder.objects.filter(pk=suborder.pk).update(created_at=placed, status_since=placed)
         Order.objects.filter(pk=order.pk).update(created_at=placed)
         made += 1
     _scans(rng, now)
