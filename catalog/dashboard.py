@@ -71,9 +71,7 @@ class ListingsPanel(DashboardPanel):
         "No product waits for moderation and no OCOP certificate lapses in the next 60 days."
     )
 
-    @classmethod
-    def shown_to(cls, workspace):
-        return workspace.is_operator
+    audience = "operators"
 
     def load(self):
         today = timezone.localdate()

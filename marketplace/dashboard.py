@@ -51,9 +51,16 @@ class DashboardPanel(Component):
     def __init__(self, workspace: Workspace):
         self.workspace = workspace
 
+    # Who sees it: a cooperative's "members", the province office's "operators", or "both".
+    audience = "members"
+
     @classmethod
     def shown_to(cls, workspace: Workspace) -> bool:
-        return workspace.is_member
+        return {
+            "members": workspace.is_member,
+            "operators": workspace.is_operator,
+            "both": workspace.is_member or workspace.is_operator,
+        }[cls.audience]
 
     def load(self) -> dict:
         """``counters``, ``rows``, and optionally ``more_url``, ``empty_action`` (label, url)."""
@@ -84,9 +91,7 @@ class RegistrationsPanel(DashboardPanel):
     order = 10
     empty_text = _("No registration is waiting.")
 
-    @classmethod
-    def shown_to(cls, workspace):
-        return workspace.is_operator
+    audience = "operators"
 
     def load(self):
         from .models import CooperativeApplication

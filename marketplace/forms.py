@@ -24,6 +24,23 @@ class CooperativeForm(WagtailAdminModelForm):
     )
 
 
+def clean_vietnamese_phone(value: str) -> str:
+    """A Vietnamese phone number as typed (``+84 912 345 678``) -> ``0912345678``, or a
+    form error."""
+    from django.core.exceptions import ValidationError
+
+    from .models import phone_validator
+
+    phone = normalize_phone(value)
+    try:
+        phone_validator(phone)
+    except ValidationError:
+        raise ValidationError(
+            _("Enter a Vietnamese phone number, e.g. 0912345678 or +84912345678.")
+        ) from None
+    return phone
+
+
 class ProvinceWardMixin:
     """A province select and its communes (filled by ``static/marketplace/ward-picker.js``),
     checked as a pair: a commune of another province is refused."""
@@ -155,18 +172,7 @@ class RegistrationForm(ProvinceWardMixin, forms.ModelForm):
         return number
 
     def clean_phone(self) -> str:
-        from django.core.exceptions import ValidationError
-
-        from .models import phone_validator
-
-        phone = normalize_phone(self.cleaned_data["phone"])
-        try:
-            phone_validator(phone)
-        except ValidationError:
-            raise ValidationError(
-                _("Enter a Vietnamese phone number, e.g. 0912345678 or +84912345678.")
-            ) from None
-        return phone
+        return clean_vietnamese_phone(self.cleaned_data["phone"])
 
     def clean_document(self):
         upload = self.cleaned_data["document"]

@@ -93,9 +93,7 @@ class SalesPanel(DashboardPanel):
         "can be bought."
     )
 
-    @classmethod
-    def shown_to(cls, workspace):
-        return workspace.is_member or workspace.is_operator
+    audience = "both"
 
     @property
     def media(self):
@@ -135,9 +133,7 @@ class AttentionPanel(DashboardPanel):
     order = 20
     empty_text = gettext_lazy("No order needs attention.")
 
-    @classmethod
-    def shown_to(cls, workspace):
-        return workspace.is_operator
+    audience = "operators"
 
     def load(self):
         flagged = Order.objects.filter(needs_attention=True)
@@ -179,9 +175,7 @@ class UnmatchedPaymentsPanel(DashboardPanel):
     order = 25
     empty_text = gettext_lazy("Every payment notification matched an order.")
 
-    @classmethod
-    def shown_to(cls, workspace):
-        return workspace.is_operator
+    audience = "operators"
 
     def load(self):
         unmatched = unmatched_notifications()

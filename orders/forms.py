@@ -1,16 +1,13 @@
 from django import forms
-from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
-from marketplace.forms import normalize_phone
-from marketplace.locations import UnknownLocation, get_ward, province_choices, ward_choices_for
-from marketplace.models import phone_validator
+from marketplace.forms import ProvinceWardMixin, clean_vietnamese_phone
 
 from .models import PaymentMethod
 from .services import Customer, card_payments_enabled
 
 
-class CheckoutForm(forms.Form):
+class CheckoutForm(ProvinceWardMixin, forms.Form):
     full_name = forms.CharField(label=_("Full name"), max_length=120)
     phone = forms.CharField(
         label=_("Phone"),
@@ -40,9 +37,7 @@ class CheckoutForm(forms.Form):
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
-        self.fields["province"].choices = [("", _("Choose…")), *province_choices()]
-        province = self.data.get(self.add_prefix("province")) or self.initial.get("province")
-        self.fields["ward"].choices = [("", _("Choose…")), *ward_choices_for(province)]
+        self.setup_province_ward()
         methods = [(PaymentMethod.VIETQR, _("VietQR bank transfer (any Vietnamese bank app)"))]
         if card_payments_enabled():
             methods.insert(0, (PaymentMethod.CARD, _("Card (Visa, Mastercard, JCB)")))
@@ -52,24 +47,11 @@ class CheckoutForm(forms.Form):
             self.fields[name].widget.attrs["autocomplete"] = {"full_name": "name"}.get(name, name)
 
     def clean_phone(self) -> str:
-        phone = normalize_phone(self.cleaned_data["phone"])
-        try:
-            phone_validator(phone)
-        except ValidationError:
-            raise ValidationError(
-                _("Enter a Vietnamese phone number, e.g. 0912345678 or +84912345678.")
-            ) from None
-        return phone
+        return clean_vietnamese_phone(self.cleaned_data["phone"])
 
     def clean(self):
         data = super().clean()
-        province, ward = data.get("province"), data.get("ward")
-        if province and ward:
-            try:
-                if get_ward(ward).province_code.value != province:
-                    self.add_error("ward", _("This commune is not in the chosen province."))
-            except UnknownLocation:
-                self.add_error("ward", _("Unknown commune."))
+        self.check_province_ward(data)
         return data
 
     def customer(self) -> Customer:

@@ -109,9 +109,7 @@ class ScansPanel(DashboardPanel):
         "once released stamps reach shoppers."
     )
 
-    @classmethod
-    def shown_to(cls, workspace):
-        return workspace.is_member or workspace.is_operator
+    audience = "both"
 
     def load(self):
         week_ago = timezone.now() - datetime.timedelta(days=7)
@@ -196,9 +194,7 @@ class RecallsPanel(DashboardPanel):
     order = 35
     empty_text = gettext_lazy("No batch was recalled in the last 90 days.")
 
-    @classmethod
-    def shown_to(cls, workspace):
-        return workspace.is_operator
+    audience = "operators"
 
     def load(self):
         since = timezone.now() - datetime.timedelta(days=RECALLS_SHOWN_DAYS)
