@@ -31,7 +31,9 @@ class StockPanel(DashboardPanel):
     panel_id = "ocop-stock"
     heading = gettext_lazy("Stock running low")
     order = 20
-    empty_text = gettext_lazy("Every product on sale has stock above its alert level.")
+    empty_text = gettext_lazy(
+        "Every product on sale has stock above its alert level (or none is on sale yet)."
+    )
 
     def load(self):
         low = selling_stock(self.workspace).filter(free__lte=F("low_stock_threshold"))
@@ -51,6 +53,8 @@ class StockPanel(DashboardPanel):
         ]
         quick = reverse("ocop_quick_stock")
         sold_out, running_low = counts["sold_out"], counts["low"]
+        if not rows and not selling_stock(self.workspace).exists():
+            return {"empty_action": self.first_product_action()}
         return {
             "counters": [
                 Counter(_("sold out"), sold_out, quick, "critical" if sold_out else ""),
@@ -59,6 +63,11 @@ class StockPanel(DashboardPanel):
             "rows": rows,
             "more_url": quick if rows else "",
         }
+
+    @staticmethod
+    def first_product_action():
+        """No product on sale yet: the page tree, which opens on the cooperative's own page."""
+        return (_("Add your first product"), reverse("wagtailadmin_explore_root"))
 
 
 class ListingsPanel(DashboardPanel):

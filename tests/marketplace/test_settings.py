@@ -194,3 +194,21 @@ def test_production_refuses_print_files_under_a_served_folder(tmp_path):
         "TRACE_PRINT_FILES_ROOT",
     )
     assert values["TRACE_PRINT_FILES_ROOT"] == str(tmp_path / "private-media")
+
+
+def test_production_refuses_registration_documents_under_a_served_folder(tmp_path):
+    for folders in [
+        {
+            "MEDIA_ROOT": str(tmp_path / "m"),
+            "PRIVATE_FILES_ROOT": str(tmp_path / "m/registrations"),
+        },
+        {"STATIC_ROOT": str(tmp_path / "s"), "PRIVATE_FILES_ROOT": str(tmp_path / "s")},
+    ]:
+        result = load_production({**GOOD, **folders})
+        assert result.returncode != 0, folders
+        assert "PRIVATE_FILES_ROOT must lie outside" in result.stderr, folders
+    values = production_settings(
+        {**GOOD, "MEDIA_ROOT": str(tmp_path / "media"), "PRIVATE_FILES_ROOT": str(tmp_path / "p")},
+        "PRIVATE_FILES_ROOT",
+    )
+    assert values["PRIVATE_FILES_ROOT"] == str(tmp_path / "p")
