@@ -40,43 +40,61 @@ def _listed(request, workspace):
     if cooperative:
         workspace = workspace.narrowed(cooperative)
         variants = workspace.scope(variants, "page__cooperative")
+    sku = request.GET.get("sku", "")[:40].strip()
+    if sku:  # a dashboard row's link: exactly that variant
+        variants = variants.filter(sku__iexact=sku)
     query = request.GET.get("q", "")[:100]
     if query:
         variants = folded_search(variants, SEARCH_FIELDS, query)
     return variants.order_by("page__title", "sort_order", "pk")
 
 
-def _table_rows(page_of_variants, posted=None, problems=None):
-    problems = problems or {}
+def _row(index: int, variant, values: dict, problems=()) -> dict:
+    stock = getattr(variant, "stock", None)
+    return {
+        "index": index,
+        "variant": variant,
+        "reserved": stock.reserved if stock else 0,
+        "values": values,
+        "problems": list(problems),
+    }
+
+
+def _table_rows(variants) -> list[dict]:
     rows = []
-    for index, variant in enumerate(page_of_variants, start=1):
+    for index, variant in enumerate(variants, start=1):
         stock = getattr(variant, "stock", None)
         values = {
             "price": variant.price,
             "on_hand": stock.on_hand if stock else 0,
             "low_stock_threshold": stock.low_stock_threshold if stock else 5,
         }
-        if posted is not None:
-            values = {column: posted.get(f"{column}-{index}", "") for column in bulk.EDITABLE}
-        rows.append(
-            {
-                "index": index,
-                "variant": variant,
-                "reserved": stock.reserved if stock else 0,
-                "values": values,
-                "problems": problems.get(index, []),
-            }
-        )
+        rows.append(_row(index, variant, values))
     return rows
 
 
-def _render(request, workspace, *, posted=None, problems=None, file_problems=None, status=200):
+def _posted_rows(workspace, rows: list[tuple[int, dict]], problems: dict) -> list[dict]:
+    """The rows as they were posted (by their SKU, not by where a product now sorts), with
+    what was typed and what is wrong, so a correction goes to the right product."""
+    skus = [row["sku"].strip().upper() for _index, row in rows]
+    variants = {v.sku: v for v in bulk.variants_for(workspace).filter(sku__in=skus)}
+    shown = []
+    for (index, row), sku in zip(rows, skus, strict=True):
+        variant = variants.get(sku)
+        if variant is None:
+            continue  # not one of this workspace's: its problem is listed above the table
+        values = {column: row.get(column, "") for column in bulk.EDITABLE}
+        shown.append(_row(index, variant, values, problems.get(index, [])))
+    return shown
+
+
+def _render(request, workspace, *, rows=None, file_problems=None, status=200):
     variants = _listed(request, workspace)
     page = Paginator(variants, ROWS_PER_PAGE).get_page(request.GET.get("page"))
     context = {
         "header_title": _("Stock and prices"),
         "page_obj": page,
-        "rows": _table_rows(page.object_list, posted, problems),
+        "rows": rows if rows is not None else _table_rows(page.object_list),
         "query": request.GET.get("q", "")[:100],
         "cooperatives": workspace.cooperatives() if workspace.is_operator else None,
         "cooperative": request.GET.get("cooperative", ""),
@@ -107,13 +125,15 @@ def quick_stock(request):
         )
         for index in range(1, count + 1)
     ]
-    outcome = bulk.apply_rows(rows, workspace=workspace)
+    outcome = bulk.apply_rows(rows, workspace=workspace, actor=request.user)
     if not outcome.ok:
         by_row = {}
         for problem in outcome.problems:
             by_row.setdefault(problem.line, []).append(problem.message)
+        shown = _posted_rows(workspace, rows, by_row)
+        unshown = [str(p) for p in outcome.problems if p.line not in {r["index"] for r in shown}]
         messages.error(request, _("Nothing was saved: correct the rows marked below."))
-        return _render(request, workspace, posted=request.POST, problems=by_row, status=400)
+        return _render(request, workspace, rows=shown, file_problems=unshown, status=400)
     _say_saved(request, len(outcome.changes))
     return redirect(request.get_full_path())
 
@@ -155,7 +175,7 @@ def quick_stock_import(request):
         rows = bulk.read_csv(upload.read())
     except bulk.ImportRefused as exc:
         return _render(request, workspace, file_problems=[str(exc)], status=400)
-    outcome = bulk.apply_rows(rows, workspace=workspace)
+    outcome = bulk.apply_rows(rows, workspace=workspace, actor=request.user)
     if not outcome.ok:
         problems = [_("Nothing was imported. Correct these lines and import the file again:")]
         problems += [str(p) for p in outcome.problems[:200]]

@@ -13,6 +13,7 @@ import re
 from dataclasses import dataclass, field
 
 from django.conf import settings
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
@@ -23,9 +24,13 @@ from .stock import InsufficientStock, stock_set_on_hand
 # The file's columns, in the order of an export. The last two are for reading only.
 COLUMNS = ("sku", "product", "unit", "price", "on_hand", "low_stock_threshold", "reserved")
 EDITABLE = ("price", "on_hand", "low_stock_threshold")
-MAX_NUMBER = 10**12
+EXTRA_CELLS = "\x00extra"  # a row's marker: cells beyond the header (never a column name)
+# The largest value each column holds: prices are whole đồng (a bigint), stock counts an int.
+MAXIMUM = {"price": 10**12, "on_hand": 2**31 - 1, "low_stock_threshold": 2**31 - 1}
 # 125000, 125.000, 125,000, 125 000 (a thousands separator every three digits); "đ"/"₫" after.
 NUMBER = re.compile(r"^\d{1,3}([.,\s\u00a0]\d{3})+$|^\d+$")
+CURRENCY = re.compile(r"\s*(₫|đ|đồng|dong|vnđ|vnd)\s*$", re.IGNORECASE)
+SKU_CHARACTERS = re.compile(r"^[\w.\-/]+$")
 
 
 class ImportRefused(Exception):
@@ -61,13 +66,14 @@ class Outcome:
         return not self.problems
 
 
-def parse_number(raw: str) -> int | None:
-    """A whole number as people type it in Vietnam (``125.000``, ``125000 ₫``); None if not."""
-    text = raw.strip().removesuffix("₫").removesuffix("đ").removesuffix("VND").strip()
+def parse_number(raw: str, *, maximum: int = 10**12) -> int | None:
+    """A whole number as people type it in Vietnam (``125.000``, ``125000 ₫``, ``125.000 VNĐ``),
+    at most ``maximum``; None if not."""
+    text = CURRENCY.sub("", raw.strip())
     if not text or len(text) > 24 or not NUMBER.match(text):
         return None
     value = int(re.sub(r"\D", "", text))
-    return value if value < MAX_NUMBER else None
+    return value if value <= maximum else None
 
 
 def variants_for(workspace):
@@ -80,12 +86,11 @@ def check_rows(rows: list[tuple[int, dict]], *, workspace) -> Outcome:
     """``rows``: (line number, {column: text}) with at least ``sku``. Returns the changes
     (only values that differ from today's) or every problem found; looks every SKU up at once."""
     problems: list[Problem] = []
-    skus = [row.get("sku", "").strip().upper() for _line, row in rows]
+    skus = [(row.get("sku") or "").strip().upper() for _line, row in rows]
+    readable = [s for s in skus if len(s) <= 40 and SKU_CHARACTERS.match(s)]
     known = {
         v.sku: v
-        for v in ProductVariant.objects.select_related("page", "stock").filter(
-            sku__in=[s for s in skus if s and len(s) <= 40]
-        )
+        for v in ProductVariant.objects.select_related("page", "stock").filter(sku__in=readable)
     }
     allowed = workspace.cooperative_ids
     seen: dict[str, int] = {}
@@ -93,6 +98,14 @@ def check_rows(rows: list[tuple[int, dict]], *, workspace) -> Outcome:
     for (line, row), sku in zip(rows, skus, strict=True):
         if not sku:
             problems.append(Problem(line, _("the SKU is empty.")))
+            continue
+        if row.get(EXTRA_CELLS):
+            problems.append(
+                Problem(
+                    line,
+                    _("this line has more cells than there are columns (a comma in a number?)."),
+                )
+            )
             continue
         if sku in seen:
             problems.append(
@@ -106,7 +119,8 @@ def check_rows(rows: list[tuple[int, dict]], *, workspace) -> Outcome:
         seen[sku] = line
         variant = known.get(sku)
         if variant is None:
-            problems.append(Problem(line, _("unknown SKU %(sku)s.") % {"sku": sku[:40]}))
+            shown = "".join(ch for ch in sku[:40] if ch.isprintable())
+            problems.append(Problem(line, _("unknown SKU %(sku)s.") % {"sku": shown}))
             continue
         if allowed is not None and variant.page.cooperative_id not in allowed:
             problems.append(
@@ -132,11 +146,12 @@ def _check_values(variant: ProductVariant, row: dict) -> tuple[dict, list[str]]:
         raw = (row.get(column) or "").strip()
         if not raw:
             continue  # an empty cell leaves the value as it is
-        value = parse_number(raw)
+        value = parse_number(raw, maximum=MAXIMUM[column])
         if value is None:
+            shown = "".join(ch for ch in raw[:30] if ch.isprintable())
             problems.append(
-                _("%(column)s “%(value)s” is not a whole number.")
-                % {"column": column, "value": raw[:30]}
+                _("%(column)s “%(value)s” is not a whole number (at most %(max)s).")
+                % {"column": column, "value": shown, "max": MAXIMUM[column]}
             )
             continue
         if value != current[column]:
@@ -159,28 +174,41 @@ def _check_values(variant: ProductVariant, row: dict) -> tuple[dict, list[str]]:
     return values, problems
 
 
+class ChangeRefused(Exception):
+    def __init__(self, change: "Change", message: str):
+        super().__init__(message)
+        self.change = change
+
+
 @transaction.atomic
-def apply_changes(changes: list[Change]) -> int:
+def apply_changes(changes: list[Change], *, actor=None) -> int:
     """Apply checked changes, all or none. A reservation made since the check that leaves
-    too little stock raises ``InsufficientStock`` and rolls everything back."""
+    too little stock raises ``InsufficientStock``, a price no longer allowed (its compare-at
+    price changed meanwhile) ``ChangeRefused``: either rolls everything back."""
     for change in sorted(changes, key=lambda c: c.variant.pk):  # locks in one order
         values = change.values
         if "on_hand" in values:
             stock_set_on_hand(variant_id=change.variant.pk, on_hand=values["on_hand"])
         if "low_stock_threshold" in values:
-            Stock.objects.filter(variant_id=change.variant.pk).update(
-                low_stock_threshold=values["low_stock_threshold"]
+            Stock.objects.update_or_create(
+                variant_id=change.variant.pk,
+                defaults={"low_stock_threshold": values["low_stock_threshold"]},
             )
         if "price" in values:
-            variant_price_set(variant=change.variant, price=values["price"])
+            try:
+                variant_price_set(variant=change.variant, price=values["price"], actor=actor)
+            except ValidationError as exc:
+                raise ChangeRefused(change, "; ".join(exc.messages)) from None
     return len(changes)
 
 
-def apply_rows(rows: list[tuple[int, dict]], *, workspace) -> Outcome:
+def apply_rows(rows: list[tuple[int, dict]], *, workspace, actor=None) -> Outcome:
     outcome = check_rows(rows, workspace=workspace)
     if outcome.ok and outcome.changes:
         try:
-            apply_changes(outcome.changes)
+            apply_changes(outcome.changes, actor=actor)
+        except ChangeRefused as exc:
+            outcome.problems.append(Problem(exc.change.line, str(exc)))
         except InsufficientStock as exc:
             change = next(c for c in outcome.changes if c.variant.pk == exc.variant_id)
             outcome.problems.append(
@@ -235,7 +263,10 @@ def read_csv(data: bytes) -> list[tuple[int, dict]]:
                     _("The file has more than %(limit)s rows; split it into smaller files.")
                     % {"limit": max_rows}
                 )
-            rows.append((reader.line_num, dict(zip(header, record, strict=False))))
+            cells = dict(zip(header, record, strict=False))
+            if len(record) > len(header) and any(c.strip() for c in record[len(header) :]):
+                cells[EXTRA_CELLS] = "1"
+            rows.append((reader.line_num, cells))
     except csv.Error as exc:
         raise ImportRefused(
             _("Line %(line)s cannot be read as CSV: %(error)s")

@@ -2,6 +2,7 @@
 listings waiting in moderation and OCOP certifications about to lapse."""
 
 import datetime
+from urllib.parse import quote
 
 from django.contrib.contenttypes.models import ContentType
 from django.db.models import Count, F, Q
@@ -43,7 +44,7 @@ class StockPanel(DashboardPanel):
         rows = [
             Row(
                 title=f"{stock.variant.page.title} — {stock.variant.unit_label}",
-                url=reverse("ocop_quick_stock") + f"?q={stock.variant.sku}",
+                url=reverse("ocop_quick_stock") + f"?sku={quote(stock.variant.sku)}",
                 meta=_("SKU %(sku)s · alert at %(level)s")
                 % {"sku": stock.variant.sku, "level": stock.low_stock_threshold},
                 badge=_("sold out") if stock.free <= 0 else _("%(n)s left") % {"n": stock.free},

@@ -10,19 +10,41 @@ in the page editor does when published.
 
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.utils.translation import gettext as _
+from wagtail.log_actions import log
 
 from .models import ProductVariant
 
+PRICE_CHANGED = "ocop.price_changed"
+
 
 @transaction.atomic
-def variant_price_set(*, variant: ProductVariant, price: int) -> ProductVariant:
-    """Set ``variant``'s price (whole đồng, above 0 and below its compare-at price)."""
+def variant_price_set(*, variant: ProductVariant, price: int, actor=None) -> ProductVariant:
+    """Set ``variant``'s price (whole đồng, above 0 and below its compare-at price, read
+    again under a row lock); the page's history records who changed it from what to what."""
     if isinstance(price, bool) or not isinstance(price, int) or price <= 0:
-        raise ValidationError({"price": "The price must be a whole number of đồng above 0."})
-    if variant.compare_at_price and price >= variant.compare_at_price:
-        raise ValidationError({"price": "The price must stay below the compare-at price."})
+        raise ValidationError({"price": _("The price must be a whole number of đồng above 0.")})
+    locked = ProductVariant.objects.select_for_update().get(pk=variant.pk)
+    if locked.compare_at_price and price >= locked.compare_at_price:
+        raise ValidationError(
+            {
+                "price": _(
+                    "The price must stay below the compare-at price %(compare)s đồng (end a "
+                    "sale in the product's page)."
+                )
+                % {"compare": locked.compare_at_price}
+            }
+        )
+    before = locked.price
     variant.price = price
     variant.save(update_fields=["price"])
+    if before != price:
+        log(
+            instance=variant.page,
+            action=PRICE_CHANGED,
+            user=actor if getattr(actor, "pk", None) else None,
+            data={"sku": variant.sku, "from": before, "to": price},
+        )
     page = variant.page
     revisions = {r.pk: r for r in (page.latest_revision, page.live_revision) if r is not None}
     for revision in revisions.values():

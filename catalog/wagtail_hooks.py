@@ -158,3 +158,28 @@ def quick_stock_menu_item():
     return QuickStockMenuItem(
         _("Stock and prices"), reverse("ocop_quick_stock"), icon_name="clipboard-list", order=209
     )
+
+
+@hooks.register("register_log_actions")
+def price_log_action(actions):
+    """A price set outside the page editor (quick table, CSV) shows in the page's history."""
+    from wagtail.log_actions import LogFormatter
+
+    from marketplace.money import format_vnd
+
+    from .prices import PRICE_CHANGED
+
+    @actions.register_action(PRICE_CHANGED)
+    class PriceChanged(LogFormatter):
+        label = _("Change price")
+
+        def format_message(self, log_entry):
+            data = log_entry.data or {}
+            try:
+                return _("Price of %(sku)s: %(old)s → %(new)s") % {
+                    "sku": data["sku"],
+                    "old": format_vnd(int(data["from"])),
+                    "new": format_vnd(int(data["to"])),
+                }
+            except (KeyError, TypeError, ValueError):
+                return _("Price changed")

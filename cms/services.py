@@ -2,6 +2,7 @@
 approval of a registration, which makes all of these."""
 
 from django.contrib.auth.models import Group, Permission
+from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils import timezone
 from django.utils.text import slugify
@@ -21,7 +22,7 @@ from marketplace.services import (
     MembershipError,
     cooperative_group_ensure,
     membership_add,
-    owner_account_ensure,
+    owner_account_new,
 )
 from marketplace.text import fold
 
@@ -76,10 +77,12 @@ def operators_grant(*, root_page: Page) -> Group:
     return group
 
 
-def _unique_slug(name: str) -> str:
+def _unique_slug(name: str, index: Page) -> str:
+    """Free both as a cooperative's slug and as a page slug beside the other cooperatives."""
     base = slugify(fold(name))[:90] or "htx"
     slug, n = base, 2
-    while Cooperative.objects.filter(slug=slug).exists():
+    siblings = index.get_children()
+    while Cooperative.objects.filter(slug=slug).exists() or siblings.filter(slug=slug).exists():
         slug, n = f"{base}-{n}", n + 1
     return slug
 
@@ -119,9 +122,12 @@ def cooperative_approve(*, application: CooperativeApplication, actor) -> Cooper
             _("A cooperative with registration number %(number)s is already on the market.")
             % {"number": locked.registration_number}
         )
+    index = CooperativeIndexPage.objects.first()
+    if index is None:
+        raise MembershipError(_("The site has no cooperatives page to put the cooperative in."))
     cooperative = Cooperative(
         name=locked.name,
-        slug=_unique_slug(locked.name),
+        slug=_unique_slug(locked.name, index),
         registration_number=locked.registration_number,
         tax_code=locked.tax_code,
         province_code=locked.province_code,
@@ -132,10 +138,16 @@ def cooperative_approve(*, application: CooperativeApplication, actor) -> Cooper
         email=locked.email,
         status=Cooperative.Status.APPROVED,
     )
-    cooperative.full_clean()
+    try:
+        cooperative.full_clean()
+    except ValidationError as exc:
+        raise MembershipError(
+            _("This registration cannot become a cooperative as it is: %(errors)s")
+            % {"errors": "; ".join(m for ms in exc.message_dict.values() for m in ms)}
+        ) from None
     cooperative.save()
     cooperative_onboard(cooperative=cooperative)
-    owner, _created = owner_account_ensure(email=locked.email, first_name=locked.contact_name)
+    owner = owner_account_new(email=locked.email, first_name=locked.contact_name)
     membership_add(user=owner, cooperative=cooperative, role=Membership.Role.OWNER)
     locked.status = CooperativeApplication.Status.APPROVED
     locked.decided_at = timezone.now()

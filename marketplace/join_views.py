@@ -3,7 +3,7 @@ admin), and an invited staff member accepts an owner's invitation."""
 
 from django.contrib import messages
 from django.contrib.auth import login
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.shortcuts import redirect, render
 from django.urls import reverse
 from django.utils.translation import get_language
@@ -29,8 +29,15 @@ def register(request):
         if form.is_valid():
             application = form.save(commit=False)
             application.language = get_language() or "vi"
-            services.application_submit(application=application)
-            return redirect("cooperative_registered")
+            try:
+                services.application_submit(application=application)
+            except services.DuplicateApplication:
+                form.add_error(
+                    "registration_number",
+                    _("A registration with this number is already waiting for approval."),
+                )
+            else:
+                return redirect("cooperative_registered")
         return render(request, "marketplace/register.html", {"form": form}, status=400)
     return render(request, "marketplace/register.html", {"form": form})
 
@@ -54,6 +61,12 @@ def join(request, token: str):
     context = {"invitation": invitation}
     user = request.user
     if user.is_authenticated:
+        if (user.email or "").strip().lower() != invitation.email.lower():
+            problem = _(
+                "This invitation is for %(email)s, and you are signed in as %(user)s. Sign "
+                "out, then open the link again."
+            ) % {"email": invitation.email, "user": user.get_username()}
+            return render(request, "marketplace/join.html", {"problem": problem}, status=403)
         if request.method == "POST":
             return _accept(request, invitation, lambda: user)
         return render(request, "marketplace/join.html", context)
@@ -85,6 +98,9 @@ def _accept(request, invitation, get_user):
             services.invitation_accept(invitation=invitation, user=user)
     except services.MembershipError as exc:
         return render(request, "marketplace/join.html", {"problem": str(exc)}, status=409)
+    except IntegrityError:  # the user name was taken between the form's check and now
+        problem = _("This user name was just taken: go back and choose another.")
+        return render(request, "marketplace/join.html", {"problem": problem}, status=409)
     if not request.user.is_authenticated:
         login(request, user, backend="django.contrib.auth.backends.ModelBackend")
     messages.success(

@@ -1,10 +1,12 @@
 """A cooperative owner's screens: its members (invite by e-mail, withdraw an invitation,
-remove a member) and its bank account. Staff have the owner's rights on products, stock,
-batches and orders, not these: every view here asks ``services.is_owner``."""
+remove a member) and its bank account; the province office's too (and it makes members owner
+or staff). Staff have the owner's rights on products, stock, batches and orders, not these:
+every rule here is in ``services`` (``manages_members``)."""
 
 from django import forms
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import Http404
 from django.shortcuts import get_object_or_404, redirect
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -27,16 +29,35 @@ class BankForm(forms.ModelForm):
         fields = list(services.BANK_FIELDS)
 
 
-def _owned(request) -> Cooperative:
-    """The cooperative the user owns (``?cooperative=`` picks one when they own several);
-    staff, operators and others are refused."""
-    owned = workspace_for(request).owned_ids
+def _managed(request) -> Cooperative:
+    """The cooperative whose members this user manages: an owner's own (``?cooperative=`` picks
+    one of several), any for the province office (named by ``?cooperative=``); staff and
+    others are refused."""
+    workspace = workspace_for(request)
+    wanted = _int(request.GET.get("cooperative"))
+    if workspace.is_operator:
+        if not wanted:
+            raise Http404("Choose a cooperative (Cooperatives → Members).")
+        return get_object_or_404(Cooperative, pk=wanted)
+    owned = workspace.owned_ids
     if not owned:
         raise PermissionDenied
-    wanted = _int(request.GET.get("cooperative")) or owned[0]
+    wanted = wanted or owned[0]
     if wanted not in owned:
         raise PermissionDenied
     return get_object_or_404(Cooperative, pk=wanted)
+
+
+def _switch(request, url_name: str) -> list[dict]:
+    """Links to the same screen of the other cooperatives an owner owns."""
+    owned = workspace_for(request).owned_ids
+    if len(owned) < 2:
+        return []
+    base = reverse(url_name)
+    return [
+        {"name": c.name, "url": f"{base}?cooperative={c.pk}"}
+        for c in Cooperative.objects.filter(pk__in=owned).order_by("name")
+    ]
 
 
 def members_url(cooperative) -> str:
@@ -45,7 +66,7 @@ def members_url(cooperative) -> str:
 
 @require_http_methods(["GET", "POST"])
 def members(request):
-    cooperative = _owned(request)
+    cooperative = _managed(request)
     invite_form = InviteForm(request.POST if request.POST.get("action") == "invite" else None)
     status = 200
     if request.method == "POST":
@@ -68,6 +89,14 @@ def members(request):
                 user = get_object_or_404(User, pk=_int(request.POST.get("user")))
                 services.membership_remove(cooperative=cooperative, user=user, actor=request.user)
                 messages.success(request, _("%(name)s was removed.") % {"name": user})
+                return redirect(members_url(cooperative))
+            elif action in ("make_owner", "make_staff"):
+                user = get_object_or_404(User, pk=_int(request.POST.get("user")))
+                role = Membership.Role.OWNER if action == "make_owner" else Membership.Role.STAFF
+                services.membership_set_role(
+                    cooperative=cooperative, user=user, role=role, actor=request.user
+                )
+                messages.success(request, _("Role changed."))
                 return redirect(members_url(cooperative))
             elif action == "revoke":
                 invitation = get_object_or_404(
@@ -92,13 +121,15 @@ def members(request):
         "invite_form": invite_form,
         "header_title": _("Members of %(name)s") % {"name": cooperative.name},
         "owner_role": Membership.Role.OWNER,
+        "is_operator": workspace_for(request).is_operator,
+        "switch": _switch(request, "ocop_members"),
     }
     return TemplateResponse(request, "marketplace/admin/members.html", context, status=status)
 
 
 @require_http_methods(["GET", "POST"])
 def bank_account(request):
-    cooperative = _owned(request)
+    cooperative = _managed(request)
     form = BankForm(request.POST or None, instance=Cooperative.objects.get(pk=cooperative.pk))
     if request.method == "POST" and form.is_valid():
         services.cooperative_bank_update(
@@ -113,6 +144,7 @@ def bank_account(request):
             "cooperative": cooperative,
             "form": form,
             "header_title": _("Bank account of %(name)s") % {"name": cooperative.name},
+            "switch": _switch(request, "ocop_bank_account"),
         },
         status=400 if request.method == "POST" else 200,
     )

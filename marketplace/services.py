@@ -4,7 +4,7 @@ import secrets
 
 from django.contrib.auth.models import Group
 from django.core import signing
-from django.db import transaction
+from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -25,6 +25,13 @@ def is_owner(user, cooperative: Cooperative) -> bool:
     ).exists()
 
 
+def manages_members(user, cooperative: Cooperative) -> bool:
+    """Its owners, and the province office, manage a cooperative's members and bank account."""
+    from .workspace import operator_user
+
+    return operator_user(user) or is_owner(user, cooperative)
+
+
 @transaction.atomic
 def cooperative_group_ensure(*, cooperative: Cooperative) -> Group:
     """The cooperative's own admin group (one per cooperative); created once, kept in sync."""
@@ -39,13 +46,12 @@ def cooperative_group_ensure(*, cooperative: Cooperative) -> Group:
 
 @transaction.atomic
 def membership_add(*, user: User, cooperative: Cooperative, role: str) -> Membership:
-    """Make ``user`` a member of ``cooperative`` (idempotent) and put them in its admin group."""
-    membership, created = Membership.objects.get_or_create(
+    """Make ``user`` a member of ``cooperative`` and put them in its admin group. Idempotent:
+    an existing member keeps the role they have (roles change with ``membership_set_role``,
+    so a second invitation can never demote an owner)."""
+    membership, _created = Membership.objects.get_or_create(
         user=user, cooperative=cooperative, defaults={"role": role}
     )
-    if not created and membership.role != role:
-        membership.role = role
-        membership.save(update_fields=["role"])
     group = cooperative_group_ensure(cooperative=cooperative)
     user.groups.add(group)
     if not user.is_staff:
@@ -68,7 +74,7 @@ def cooperative_set_status(*, cooperative: Cooperative, status: str) -> Cooperat
 def membership_remove(*, cooperative: Cooperative, user: User, actor: User) -> None:
     """An owner removes a member: the membership and the cooperative's admin group go. An
     owner cannot remove themselves, nor the last owner."""
-    if not is_owner(actor, cooperative):
+    if not manages_members(actor, cooperative):
         raise MembershipError(_("Only an owner of the cooperative can remove members."))
     membership = (
         Membership.objects.select_for_update().filter(cooperative=cooperative, user=user).first()
@@ -78,38 +84,76 @@ def membership_remove(*, cooperative: Cooperative, user: User, actor: User) -> N
     if user.pk == actor.pk:
         raise MembershipError(_("You cannot remove yourself."))
     if membership.role == Membership.Role.OWNER:
-        raise MembershipError(_("Owners are changed by the province OCOP office."))
+        from .workspace import operator_user
+
+        if not operator_user(actor):
+            raise MembershipError(_("Owners are changed by the province OCOP office."))
+        owners = Membership.objects.filter(cooperative=cooperative, role=Membership.Role.OWNER)
+        if owners.count() == 1:
+            raise MembershipError(_("A cooperative needs an owner: make someone else owner first."))
     membership.delete()
     if cooperative.group_id:
         user.groups.remove(cooperative.group_id)
 
 
-def owner_account_ensure(*, email: str, first_name: str = "") -> tuple[User, bool]:
-    """The account of a new cooperative's owner: the one with this e-mail, or a new one with no
-    password (the approval e-mail links to setting it)."""
-    existing = User.objects.filter(email__iexact=email).order_by("pk").first()
-    if existing is not None:
-        return existing, False
-    base = (email.split("@", 1)[0] or "htx").lower()[:100]
+def owner_account_new(*, email: str, first_name: str = "") -> User:
+    """A new account for a new cooperative's owner, with no password: the approval e-mail
+    links to choosing one. Never an existing account found by its e-mail: anyone can sign up
+    as a shopper with any e-mail, and would so become the owner."""
+    base = "".join(ch for ch in email.split("@", 1)[0].lower() if ch.isalnum() or ch in "._-")
+    base = (base or "htx")[:100]
     username = base
-    while User.objects.filter(username=username).exists():
+    while User.objects.filter(username__iexact=username).exists():
         username = f"{base}-{secrets.token_hex(2)}"
     user = User(username=username, email=email, first_name=first_name[:150])
     user.set_unusable_password()
     user.save()
-    return user, True
+    return user
+
+
+@transaction.atomic
+def membership_set_role(*, cooperative: Cooperative, user: User, role: str, actor: User) -> None:
+    """The province office makes a member owner or staff; a cooperative keeps an owner."""
+    from .workspace import operator_user
+
+    if not operator_user(actor):
+        raise MembershipError(_("Owners are changed by the province OCOP office."))
+    if role not in Membership.Role.values:
+        raise MembershipError(_("Unknown role."))
+    memberships = Membership.objects.select_for_update().filter(cooperative=cooperative)
+    membership = next((m for m in memberships if m.user_id == user.pk), None)
+    if membership is None:
+        raise MembershipError(_("This person is not a member."))
+    owners = [m for m in memberships if m.role == Membership.Role.OWNER]
+    if role == Membership.Role.STAFF and owners == [membership]:
+        raise MembershipError(_("A cooperative needs an owner: make someone else owner first."))
+    Membership.objects.filter(pk=membership.pk).update(role=role)
 
 
 # --- joining: registrations and invitations ------------------------------------------------
 
 
-@transaction.atomic
+class DuplicateApplication(Exception):
+    """Another registration with the same number is already waiting."""
+
+
 def application_submit(*, application: CooperativeApplication) -> CooperativeApplication:
-    application.full_clean()
-    application.save()
-    enqueue(
-        "marketplace.tasks.send_application_email", application_id=application.pk, kind="received"
-    )
+    """Keep a registration and tell the applicant and the office. Two at once with the same
+    registration number: the database keeps one (a partial unique constraint), the other
+    raises ``DuplicateApplication`` and its uploaded document is not kept."""
+    application.full_clean(validate_constraints=False)  # the database decides a race
+    try:
+        with transaction.atomic():
+            application.save()
+            enqueue(
+                "marketplace.tasks.send_application_email",
+                application_id=application.pk,
+                kind="received",
+            )
+    except IntegrityError:
+        if application.document:
+            application.document.storage.delete(application.document.name)
+        raise DuplicateApplication from None
     return application
 
 
@@ -137,7 +181,7 @@ def application_reject(
 def invitation_create(*, cooperative: Cooperative, email: str, actor: User) -> Invitation:
     """An owner invites a staff member by e-mail; the link (``invitation_token``) works once,
     until ``COOPERATIVE_INVITATION_DAYS`` have passed."""
-    if not is_owner(actor, cooperative):
+    if not manages_members(actor, cooperative):
         raise MembershipError(_("Only an owner of the cooperative can invite members."))
     email = email.strip().lower()
     if Membership.objects.filter(cooperative=cooperative, user__email__iexact=email).exists():
@@ -196,11 +240,22 @@ def invitation_problem(invitation: Invitation) -> str:
 
 @transaction.atomic
 def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
-    """``user`` joins the cooperative as staff: once (the row is locked, a second use fails)."""
+    """``user`` joins the cooperative as staff: once (the row is locked, a second use fails),
+    only with the invited e-mail, and not when already a member (a role never changes here)."""
     locked = Invitation.objects.select_for_update().get(pk=invitation.pk)
     problem = invitation_problem(locked)
     if problem:
         raise MembershipError(problem)
+    if (user.email or "").strip().lower() != locked.email.lower():
+        raise MembershipError(
+            _(
+                "This invitation is for %(email)s. Sign in with that account, or sign out to "
+                "create it."
+            )
+            % {"email": locked.email}
+        )
+    if Membership.objects.filter(user=user, cooperative=locked.cooperative).exists():
+        raise MembershipError(_("You are already a member of this cooperative."))
     membership = membership_add(user=user, cooperative=locked.cooperative, role=locked.role)
     locked.accepted_at = timezone.now()
     locked.accepted_by = user
@@ -210,7 +265,7 @@ def invitation_accept(*, invitation: Invitation, user: User) -> Membership:
 
 @transaction.atomic
 def invitation_revoke(*, invitation: Invitation, actor: User) -> None:
-    if not is_owner(actor, invitation.cooperative):
+    if not manages_members(actor, invitation.cooperative):
         raise MembershipError(_("Only an owner of the cooperative can withdraw invitations."))
     Invitation.objects.filter(pk=invitation.pk, accepted_at__isnull=True).update(
         revoked_at=timezone.now()
@@ -223,10 +278,11 @@ BANK_FIELDS = ("bank_bin", "bank_account_number", "bank_account_name")
 @transaction.atomic
 def cooperative_bank_update(*, cooperative: Cooperative, actor: User, **values) -> Cooperative:
     """The account the cooperative's market-stall VietQR pays into: its owners only."""
-    if not is_owner(actor, cooperative):
+    if not manages_members(actor, cooperative):
         raise MembershipError(_("Only an owner of the cooperative can change its bank account."))
     for name in BANK_FIELDS:
         setattr(cooperative, name, values.get(name, getattr(cooperative, name)))
-    cooperative.full_clean()
+    others = [f.name for f in Cooperative._meta.fields if f.name not in BANK_FIELDS]
+    cooperative.clean_fields(exclude=others)  # only what this screen changes
     cooperative.save(update_fields=[*BANK_FIELDS, "updated_at"])
     return cooperative

@@ -149,3 +149,15 @@ def your_cooperative_menu():
     return SubmenuMenuItem(
         _("Your cooperative"), Menu(items=items), icon_name="group", order=202, name="ocop-owner"
     )
+
+
+@hooks.register("register_snippet_listing_buttons")
+def cooperative_members_button(snippet, user, next_url=None):
+    """The office opens a cooperative's members (owners, staff, invitations) from its row."""
+    from django.urls import reverse
+    from wagtail.admin.widgets import ListingButton
+
+    if isinstance(snippet, Cooperative):
+        yield ListingButton(
+            _("Members"), url=f"{reverse('ocop_members')}?cooperative={snippet.pk}", priority=20
+        )

@@ -64,12 +64,19 @@ def id_from(raw) -> int | None:
     return value if 0 < value <= MAX_ID else None
 
 
+def operator_user(user) -> bool:
+    """The province office (or a superuser): every cooperative's workspace."""
+    return bool(
+        user.is_active and (user.is_superuser or user.groups.filter(name=OPERATORS_GROUP).exists())
+    )
+
+
 def workspace_for(request) -> Workspace:
     cached = getattr(request, "_ocop_workspace", None)
     if cached is not None and cached.user is request.user:
         return cached
     user = request.user
-    if user.is_superuser or user.groups.filter(name=OPERATORS_GROUP).exists():
+    if operator_user(user):
         workspace = Workspace(user, None)
     else:
         rows = list(user.memberships.values_list("cooperative_id", "role"))

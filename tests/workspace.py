@@ -10,7 +10,7 @@ from types import SimpleNamespace
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from cms.services import cooperative_page_grant
+from cms.services import cooperative_page_grant, operators_grant
 from marketplace.models import Cooperative
 from marketplace.roles import OPERATORS_GROUP, ensure_role_groups
 from marketplace.services import membership_add
@@ -40,6 +40,7 @@ def two_cooperatives(tree):
     # What the loader and an approval do: each cooperative's group gets its own subtree.
     cooperative_page_grant(page=tree.coop_page)
     cooperative_page_grant(page=page_b)
+    operators_grant(root_page=tree.home)
     operator = UserFactory(username="operator", email="operator@example.vn")
     operator.groups.add(Group.objects.get(name=OPERATORS_GROUP))
     return SimpleNamespace(

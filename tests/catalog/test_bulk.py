@@ -197,18 +197,65 @@ def test_a_file_that_is_not_utf8_is_refused(client, ws):
 
 
 def test_a_reservation_between_check_and_apply_rolls_everything_back(ws):
+    """The tea's price (the lower id, applied first) is written, then the black tea's stock
+    fails: the price must be rolled back with it."""
+    assert ws.tea_variant.pk < ws.hong_tra_variant.pk
     workspace = Workspace(None, (ws.a.pk,))
     rows = [
-        (2, {"sku": ws.hong_tra_variant.sku, "price": "70000", "on_hand": "12"}),
-        (3, {"sku": ws.tea_variant.sku, "price": "90000", "on_hand": "10"}),
+        (2, {"sku": ws.tea_variant.sku, "price": "90000"}),
+        (3, {"sku": ws.hong_tra_variant.sku, "on_hand": "10"}),
     ]
     outcome = bulk.check_rows(rows, workspace=workspace)
     assert outcome.ok and len(outcome.changes) == 2
-    stock_reserve(variant_id=ws.tea_variant.pk, quantity=20)  # an order, meanwhile
+    stock_reserve(variant_id=ws.hong_tra_variant.pk, quantity=11)  # an order, meanwhile
     with pytest.raises(InsufficientStock):
         bulk.apply_changes(outcome.changes)
+    assert state(ws.tea_variant)[0] == 100_000
+    assert state(ws.hong_tra_variant)[:2] == (80_000, 12)
+
+
+def test_a_line_with_more_cells_than_columns_is_refused(client, ws):
+    # An unquoted "125,000" splits into two cells: 125 and 000.
+    text = f"sku,price,on_hand,low_stock_threshold\n{ws.tea_variant.sku},125,000,10,5\n"
+    response = import_file(client, ws.owner_a, csv_file(text))
+    assert response.status_code == 400
+    assert "Line 2: this line has more cells than there are columns" in response.content.decode()
+    assert state(ws.tea_variant) == (100_000, 50, 5)
+
+
+def test_a_price_set_in_bulk_is_in_the_page_history_with_who_did_it(client, ws):
+    from wagtail.models import PageLogEntry
+
+    text = f"sku,price,on_hand,low_stock_threshold\n{ws.tea_variant.sku},95.000 VNĐ,,\n"
+    assert import_file(client, ws.staff_a, csv_file(text)).status_code == 302
+    entry = PageLogEntry.objects.get(page=ws.tea, action="ocop.price_changed")
+    assert entry.user == ws.staff_a
+    assert entry.data == {"sku": ws.tea_variant.sku, "from": 100_000, "to": 95_000}
+    assert "95.000\xa0₫" in entry.message
+
+
+def test_a_refused_table_shows_each_value_on_the_product_it_was_typed_for(client, ws):
+    """A product added meanwhile sorts first: the rows come back by their SKU."""
+    client.force_login(prefer_language(ws.owner_a, "en"))
+    data = {
+        "rows": "2",
+        "sku-1": ws.tea_variant.sku,
+        "price-1": "0",
+        "on_hand-1": "50",
+        "low_stock_threshold-1": "5",
+        "sku-2": ws.hong_tra_variant.sku,
+        "price-2": "81000",
+        "on_hand-2": "12",
+        "low_stock_threshold-2": "5",
+    }
+    add_product(ws.tree.coop_page, title="An khang trà", price=50_000)  # sorts first
+    html = client.post(QUICK, data).content.decode()
+    tea_row = html[html.index(f'data-sku="{ws.tea_variant.sku}"') :]
+    tea_row = tea_row[: tea_row.index("</tr>")]
+    assert 'value="0"' in tea_row and "the price must be above 0" in tea_row
+    hong_row = html[html.index(f'data-sku="{ws.hong_tra_variant.sku}"') :]
+    assert 'value="81000"' in hong_row[: hong_row.index("</tr>")]
     assert state(ws.hong_tra_variant)[0] == 80_000
-    assert state(ws.tea_variant)[:2] == (100_000, 50)
 
 
 def test_the_quick_table_is_not_for_inspectors_nor_other_cooperatives(client, ws):

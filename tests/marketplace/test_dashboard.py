@@ -273,3 +273,24 @@ def test_dashboard_queries_do_not_grow_with_sub_orders(client, ws):
     operator_10 = _dashboard_queries(client, ws.operator)
     add(100)
     assert _dashboard_queries(client, ws.operator) == operator_10
+
+
+def test_a_members_panel_links_open_and_counters_are_not_capped_by_the_rows(client, ws):
+    Stock.objects.filter(variant=ws.tea_variant).update(on_hand=0)
+    batch = batch_of(ws.tea_variant, "LB09")
+    for n in range(7):
+        StampOrder.objects.create(
+            batch=batch, count=10, first_number=1 + 10 * n, status=StampOrder.Status.ISSUING
+        )
+    page = home(client, ws.owner_a)
+    batches = panel(page, "ocop-batches")
+    assert counter(batches, "stamp orders running") == 7
+    assert batches.count("Stamp order:") == 5  # the rows show the latest five
+    stock = panel(page, "ocop-stock")
+    links = re.findall(r'<a href="([^"]+)">', stock)
+    assert links
+    for link in links:
+        response = client.get(link.replace("&amp;", "&"))
+        assert response.status_code == 200, link
+    quick = client.get(re.search(r'href="([^"]*sku=[^"]+)"', stock).group(1)).content.decode()
+    assert quick.count("data-sku=") == 1 and ws.tea_variant.sku in quick

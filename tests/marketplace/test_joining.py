@@ -380,3 +380,86 @@ def test_owner_removes_staff_and_sets_the_bank_account(client, ws):
     # Owner B cannot reach A's members by naming it.
     client.force_login(ws.owner_b)
     assert client.get(reverse("ocop_members"), {"cooperative": ws.a.pk}).status_code == 302
+
+
+def test_an_invitation_is_accepted_only_with_the_invited_address(client, ws):
+    invite(client, ws.owner_a, "invited@example.vn")
+    link = join_link()
+    # Another cooperative's owner, signed in, opens the link: nothing changes.
+    client.force_login(ws.owner_b)
+    assert client.get(link).status_code == 403
+    assert client.post(link).status_code == 403
+    assert not Membership.objects.filter(user=ws.owner_b, cooperative=ws.a).exists()
+    # A member's role never changes through an invitation.
+    from marketplace.services import invitation_accept, invitation_from_token
+
+    invitation = invitation_from_token(link.rstrip("/").rsplit("/", 1)[-1])
+    ws.owner_a.email = "invited@example.vn"
+    ws.owner_a.save()
+    from marketplace.services import MembershipError
+
+    with pytest.raises(MembershipError):
+        invitation_accept(invitation=invitation, user=ws.owner_a)
+    assert Membership.objects.get(user=ws.owner_a, cooperative=ws.a).role == "owner"
+
+
+def test_approval_never_hands_the_cooperative_to_an_existing_account(client, ws):
+    """Anyone can sign up as a shopper with any e-mail: that account must not become owner."""
+    squatter = User.objects.create_user(
+        username="mallory", email="mien.conminh@example.vn", password="x-2026-abc!"
+    )
+    submit(client)
+    application = CooperativeApplication.objects.get()
+    assert review(client, ws.operator, application, action="approve").status_code == 302
+    owner = Membership.objects.get(cooperative__registration_number="4700123456").user
+    assert owner.pk != squatter.pk and not owner.has_usable_password()
+    assert not squatter.memberships.exists() and not squatter.is_staff
+
+
+def test_approval_finds_a_free_page_slug(client, ws):
+    from cms.models import CooperativePage as Page_
+
+    taken = Cooperative.objects.create(
+        name="Khác",
+        slug="khac",
+        registration_number="4711111111",
+        province_code=19,
+        ward_code=5818,
+        status="approved",
+    )
+    page = Page_(title="Khác", slug="htx-mien-dong-con-minh", cooperative=taken)
+    ws.tree.index.add_child(instance=page)
+    submit(client)
+    response = review(client, ws.operator, CooperativeApplication.objects.get(), action="approve")
+    assert response.status_code == 302
+    cooperative = Cooperative.objects.get(registration_number="4700123456")
+    assert cooperative.slug == "htx-mien-dong-con-minh-2"
+    assert CooperativePage.objects.get(cooperative=cooperative).slug == cooperative.slug
+
+
+def test_the_office_makes_members_owner_or_staff_and_a_cooperative_keeps_an_owner(client, ws):
+    client.force_login(ws.operator)
+    url = f"{reverse('ocop_members')}?cooperative={ws.a.pk}"
+    assert client.get(url).status_code == 200
+    last_owner = client.post(url, {"action": "make_staff", "user": ws.owner_a.pk})
+    assert last_owner.status_code == 400
+    assert Membership.objects.get(user=ws.owner_a, cooperative=ws.a).role == "owner"
+    assert client.post(url, {"action": "make_owner", "user": ws.staff_a.pk}).status_code == 302
+    assert client.post(url, {"action": "make_staff", "user": ws.owner_a.pk}).status_code == 302
+    roles = dict(Membership.objects.filter(cooperative=ws.a).values_list("user__username", "role"))
+    assert roles == {"owner-a": "staff", "staff-a": "owner"}
+    # An owner cannot change roles.
+    client.force_login(ws.staff_a)
+    assert (
+        client.post(
+            reverse("ocop_members"), {"action": "make_owner", "user": ws.owner_a.pk}
+        ).status_code
+        == 400
+    )
+    assert Membership.objects.get(user=ws.owner_a, cooperative=ws.a).role == "staff"
+
+
+def test_e_mails_are_plain_text_without_html_escapes(client, ws):
+    submit(client, name="HTX Chè & Quế O'Neil")
+    bodies = " ".join(m.body + m.subject for m in mail.outbox)
+    assert "HTX Chè & Quế O'Neil" in bodies and "&amp;" not in bodies and "&#x27;" not in bodies

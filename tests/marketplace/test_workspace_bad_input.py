@@ -43,20 +43,23 @@ def test_get_parameters_of_the_workspace_screens(client, ws):
 
 def test_posted_values_of_the_workspace_forms(client, ws):
     client.force_login(ws.owner_a)
+    quick = reverse("ocop_quick_stock")
+    tea = ws.tea_variant.sku
     before = list(Stock.objects.order_by("pk").values_list("on_hand", "low_stock_threshold"))
-    for value in HOSTILE:
-        response = client.post(
-            reverse("ocop_quick_stock"),
-            {"rows": value, "sku-1": value, "price-1": value, "on_hand-1": value},
-        )
-        assert response.status_code in (302, 400), value
+    prices = list(ws.tea.variants.values_list("price", flat=True))
+    for value in [*HOSTILE, "2147483648", "9" * 13]:
+        row = {"rows": "1", "price-1": "1000", "on_hand-1": "1", "low_stock_threshold-1": "1"}
+        response = client.post(quick, {**row, "sku-1": value})
+        assert response.status_code == 400, ("sku", value)
+        numbers = {"price-1": value, "on_hand-1": value, "low_stock_threshold-1": value}
+        response = client.post(quick, {"rows": "1", "sku-1": tea, **numbers})
+        assert response.status_code == 400, ("numbers", value)
+        assert client.post(quick, {"rows": value}).status_code in (302, 400), ("rows", value)
         response = client.post(reverse("ocop_members"), {"action": "invite", "email": value})
         assert response.status_code == 400, value
-        for action in ("remove", "revoke", value):
-            response = client.post(
-                reverse("ocop_members"), {"action": action, "user": value, "invitation": value}
-            )
-            assert response.status_code < 500, (action, value)
+        for action in ("remove", "revoke", "make_owner", value):
+            data = {"action": action, "user": value, "invitation": value}
+            assert client.post(reverse("ocop_members"), data).status_code < 500, (action, value)
         response = client.post(
             reverse("ocop_bank_account"),
             {"bank_bin": value, "bank_account_number": value, "bank_account_name": value},
@@ -65,6 +68,7 @@ def test_posted_values_of_the_workspace_forms(client, ws):
     assert (
         list(Stock.objects.order_by("pk").values_list("on_hand", "low_stock_threshold")) == before
     )
+    assert list(ws.tea.variants.values_list("price", flat=True)) == prices
     assert not Invitation.objects.exists()
 
 
