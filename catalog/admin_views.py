@@ -77,7 +77,8 @@ def _posted_rows(workspace, rows: list[tuple[int, dict]], problems: dict) -> lis
     """The rows as they were posted (by their SKU, not by where a product now sorts), with
     what was typed and what is wrong, so a correction goes to the right product."""
     skus = [row["sku"].strip().upper() for _index, row in rows]
-    variants = {v.sku: v for v in bulk.variants_for(workspace).filter(sku__in=skus)}
+    readable = [sku for sku in skus if bulk.readable_sku(sku)]
+    variants = {v.sku: v for v in bulk.variants_for(workspace).filter(sku__in=readable)}
     shown = []
     for (index, row), sku in zip(rows, skus, strict=True):
         variant = variants.get(sku)

@@ -76,6 +76,11 @@ def parse_number(raw: str, *, maximum: int = 10**12) -> int | None:
     return value if value <= maximum else None
 
 
+def readable_sku(sku: str) -> bool:
+    """Could be a SKU (and so may go into a query: no NUL, nothing overlong)."""
+    return len(sku) <= 40 and bool(SKU_CHARACTERS.match(sku))
+
+
 def variants_for(workspace):
     """Variants whose stock and price this workspace may change, with their stock rows."""
     variants = ProductVariant.objects.select_related("page", "stock")
@@ -87,7 +92,7 @@ def check_rows(rows: list[tuple[int, dict]], *, workspace) -> Outcome:
     (only values that differ from today's) or every problem found; looks every SKU up at once."""
     problems: list[Problem] = []
     skus = [(row.get("sku") or "").strip().upper() for _line, row in rows]
-    readable = [s for s in skus if len(s) <= 40 and SKU_CHARACTERS.match(s)]
+    readable = [s for s in skus if readable_sku(s)]
     known = {
         v.sku: v
         for v in ProductVariant.objects.select_related("page", "stock").filter(sku__in=readable)
