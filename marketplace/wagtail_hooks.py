@@ -71,8 +71,15 @@ def keep_help_on_site(request, menu_items):
     menu_items[:] = [item for item in menu_items if item.url in ("", "#")]
 
 
+# Wagtail's panels a cooperative has no use for: it moderates nothing (the office publishes)
+# and locks nothing; its own pages in moderation and its recent edits stay.
+NOT_FOR_MEMBERS = {"workflow_objects_to_moderate", "locked_pages"}
+
+
 @hooks.register("construct_homepage_panels")
 def marketplace_panels(request, panels):
+    if not workspace_for(request).is_operator:
+        panels[:] = [p for p in panels if getattr(p, "name", "") not in NOT_FOR_MEMBERS]
     add_panels(request, panels, [RegistrationsPanel])
 
 

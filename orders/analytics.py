@@ -31,6 +31,15 @@ def _money(field):
     return Coalesce(Sum(field), 0)
 
 
+def _orders(workspace: Workspace):
+    """Orders counted on sub-orders: one cooperative has one sub-order per order (a unique
+    constraint), so its sub-orders are its orders; across cooperatives, distinct orders."""
+    ids = workspace.cooperative_ids
+    if ids is not None and len(ids) == 1:
+        return Count("pk")
+    return Count("order_id", distinct=True)
+
+
 def sales_by_day(workspace: Workspace, period: Period) -> list[dict]:
     """Every day of the period (zeros included): ``day``, ``orders``, ``revenue``."""
     rows = {
@@ -38,7 +47,7 @@ def sales_by_day(workspace: Workspace, period: Period) -> list[dict]:
         for row in sold(workspace, period)
         .annotate(day=TruncDate("created_at", tzinfo=period.tz))
         .values("day")
-        .annotate(orders=Count("order_id", distinct=True), revenue=_money("subtotal"))
+        .annotate(orders=_orders(workspace), revenue=_money("subtotal"))
         .order_by("day")
     }
     return [rows.get(day, {"day": day, "orders": 0, "revenue": 0}) for day in period.each_day()]
@@ -60,7 +69,7 @@ def sales_by(workspace: Workspace, period: Period, group: str) -> list[dict]:
         sold(workspace, period)
         .values(*fields)
         .annotate(
-            orders=Count("order_id", distinct=True),
+            orders=_orders(workspace) if group != "cooperative" else Count("pk"),
             revenue=_money("subtotal"),
             shipping=_money("shipping"),
         )

@@ -211,6 +211,11 @@ class SubOrder(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["order", "cooperative"], name="one_suborder_per_coop")
         ]
+        # Dashboards and reports read a period of sub-orders, of one cooperative or all.
+        indexes = [
+            models.Index(fields=["cooperative", "created_at"], name="suborder_coop_created"),
+            models.Index(fields=["created_at"], name="suborder_created"),
+        ]
 
     def __str__(self) -> str:
         return f"{self.order.number} · {self.cooperative.name}"

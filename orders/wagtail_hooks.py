@@ -174,30 +174,6 @@ def orders_panels(request, panels):
     add_panels(request, panels, PANELS)
 
 
-@hooks.register("construct_homepage_summary_items")
-def orders_summary(request, items):
-    from django.utils.translation import ngettext
-
-    from marketplace.dashboard import SummaryCount
-    from marketplace.workspace import workspace_for
-
-    from .analytics import WAITING
-
-    workspace = workspace_for(request)
-    if not (workspace.is_member or workspace.is_operator):
-        return
-    waiting = workspace.scope(SubOrder.objects.filter(status__in=WAITING)).count()
-    items.append(
-        SummaryCount(
-            icon="list-ul",
-            text=ngettext("%(n)s order to handle", "%(n)s orders to handle", waiting)
-            % {"n": waiting},
-            url=reverse(f"{admin_views.SUBORDER_NS}:list"),
-            order=20,
-        )
-    )
-
-
 @hooks.register("register_ocop_reports")
 def ocop_reports():
     from .reports import reports

@@ -185,27 +185,6 @@ def traceability_panels(request, panels):
     add_panels(request, panels, PANELS)
 
 
-@hooks.register("construct_homepage_summary_items")
-def traceability_summary(request, items):
-    from django.utils.translation import ngettext
-
-    from marketplace.dashboard import SummaryCount
-    from marketplace.workspace import workspace_for
-
-    workspace = workspace_for(request)
-    if not workspace.is_member:
-        return
-    batches = workspace.scope(Batch.objects.all()).count()
-    items.append(
-        SummaryCount(
-            icon="tasks",
-            text=ngettext("%(n)s batch", "%(n)s batches", batches) % {"n": batches},
-            url=reverse(f"{admin_views.URL_NAMESPACE}:list"),
-            order=30,
-        )
-    )
-
-
 @hooks.register("register_ocop_reports")
 def ocop_reports():
     from .reports import reports
