@@ -212,3 +212,26 @@ def test_production_refuses_registration_documents_under_a_served_folder(tmp_pat
         "PRIVATE_FILES_ROOT",
     )
     assert values["PRIVATE_FILES_ROOT"] == str(tmp_path / "p")
+
+
+def test_static_files_collect_with_the_production_storage(tmp_path):
+    """WhiteNoise's manifest storage follows every file a static file names (a vendored
+    library's source map, say): one missing would stop every deployment's collectstatic."""
+    clean = {k: v for k, v in os.environ.items() if k not in GOOD}
+    clean.update(
+        GOOD,
+        DJANGO_SETTINGS_MODULE="marketplace.settings.production",
+        STATIC_ROOT=str(tmp_path / "static"),
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env=clean,
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    paths = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
+    for name in ("vendor/chartjs/chart.umd.min.js", "marketplace/admin.css", "css/site.css"):
+        assert name in paths, name
