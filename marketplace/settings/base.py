@@ -170,7 +170,12 @@ CARD_CACHE_SECONDS = int(env("CARD_CACHE_SECONDS", "3600"))
 # Eager (in-process) unless a broker is configured: a fresh machine needs no worker.
 
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "memory://")
-CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND", REDIS_URL or "cache+memory://")
+# Every task here is fire-and-forget (tasks take ids and write their outcome to the database):
+# no result is kept. With a result backend, publishing a task subscribes to its result first,
+# and a Redis that does not answer held the request for 20 reconnection attempts (a checkout
+# past gunicorn's timeout, committed but lost to the shopper).
+CELERY_TASK_IGNORE_RESULT = True
+CELERY_RESULT_BACKEND = env("CELERY_RESULT_BACKEND") or None
 CELERY_TASK_ALWAYS_EAGER = env_bool(
     "CELERY_TASK_ALWAYS_EAGER", not (REDIS_URL or env("CELERY_BROKER_URL"))
 )

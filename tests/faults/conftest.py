@@ -1,0 +1,168 @@
+"""Faults under production settings: the project served by gunicorn with
+``marketplace.settings.production`` (its Celery, cache and database configuration, collected
+static files), against the test database, with a service made unreachable by pointing its
+URL at a port nobody listens on.
+
+A test whose configuration differs from production's proves nothing about production, so
+these tests start the real thing. They need PostgreSQL (the test database must be reachable
+from another process): CI runs them there.
+"""
+
+import os
+import re
+import shutil
+import socket
+import subprocess
+import sys
+import time
+import urllib.request
+from contextlib import contextmanager
+from pathlib import Path
+
+import pytest
+from django.conf import settings
+from django.db import connection
+
+ROOT = Path(settings.BASE_DIR)
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def _pem() -> str:
+    from cryptography.hazmat.primitives import serialization
+    from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+    return (
+        Ed25519PrivateKey.generate()
+        .private_bytes(
+            serialization.Encoding.PEM,
+            serialization.PrivateFormat.PKCS8,
+            serialization.NoEncryption(),
+        )
+        .decode()
+    )
+
+
+def served_database_url() -> str:
+    db = connection.settings_dict
+    user = db.get("USER") or "postgres"
+    host = db.get("HOST") or "127.0.0.1"
+    port = db.get("PORT") or 5432
+    password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
+    return f"postgres://{user}{password}@{host}:{port}/{db['NAME']}"
+
+
+@pytest.fixture(scope="session")
+def production_env(tmp_path_factory):
+    """The production settings' environment, on loopback: HTTP (the tests send
+    ``X-Forwarded-Proto: https`` as a proxy would), static files collected once."""
+    if connection.vendor != "postgresql":
+        pytest.skip("faults are tested on PostgreSQL (CI runs them there)")
+    static = tmp_path_factory.mktemp("static")
+    env = {k: v for k, v in os.environ.items() if not k.startswith(("DJANGO_", "CELERY_"))}
+    env.update(
+        DJANGO_SETTINGS_MODULE="marketplace.settings.production",
+        SECRET_KEY="fault-" + "x" * 60,
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        SECURE_SSL_REDIRECT="False",
+        STATIC_ROOT=str(static),
+        MEDIA_ROOT=str(tmp_path_factory.mktemp("media")),
+        MEDIA_SERVED_BY="webserver",
+        TRACE_SIGNING_KEY_PEM=_pem(),
+        TRACE_SIGNING_KEY_ID="fault",
+        TRACE_RESOLVER_BASE_URL="https://127.0.0.1",
+        TRACE_PRINT_FILES_ROOT=str(tmp_path_factory.mktemp("print")),
+        PRIVATE_FILES_ROOT=str(tmp_path_factory.mktemp("private")),
+        REDIS_URL=os.environ.get("REDIS_URL", "redis://127.0.0.1:6379/1"),
+    )
+    result = subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=ROOT,
+        env={**env, "DATABASE_URL": "postgres://nobody@127.0.0.1:1/none"},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )
+    assert result.returncode == 0, result.stderr[-3000:]
+    return env
+
+
+@contextmanager
+def gunicorn(env: dict, *, timeout: int = 10, workers: int = 2):
+    """gunicorn serving the project with ``env`` on a free port; yields its base URL and a
+    function that returns what it logged so far."""
+    port = free_port()
+    log = Path(env["STATIC_ROOT"]).parent / f"gunicorn-{port}.log"
+    executable = shutil.which("gunicorn") or str(Path(sys.executable).parent / "gunicorn")
+    with log.open("w") as out:
+        process = subprocess.Popen(
+            [
+                executable,
+                "marketplace.wsgi",
+                "-w",
+                str(workers),
+                "-b",
+                f"127.0.0.1:{port}",
+                "--timeout",
+                str(timeout),
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            urllib.request.urlopen(f"{base}/healthz", timeout=5).close()
+            break
+        except urllib.error.HTTPError:
+            break  # it answered (503 while a service is down is an answer)
+        except OSError:
+            if process.poll() is not None or time.monotonic() > deadline:
+                process.kill()
+                pytest.fail(f"gunicorn did not start:\n{log.read_text()[-3000:]}")
+            time.sleep(0.3)
+    try:
+        yield base, log.read_text
+    finally:
+        process.terminate()
+        process.wait(timeout=30)
+
+
+class Browser:
+    """A client of the production site over plain HTTP on loopback: it says it came through
+    an HTTPS proxy and keeps the ``Secure`` cookies as a browser on https would."""
+
+    def __init__(self, base: str):
+        import requests
+
+        self.base = base
+        self.session = requests.Session()
+        origin = base.replace("http://", "https://")
+        self.headers = {"X-Forwarded-Proto": "https", "Origin": origin, "Referer": origin + "/"}
+
+    def _keep_cookies(self):
+        for cookie in self.session.cookies:
+            cookie.secure = False
+
+    def get(self, path: str, **kwargs):
+        response = self.session.get(self.base + path, headers=self.headers, timeout=30, **kwargs)
+        self._keep_cookies()
+        return response
+
+    def post(self, path: str, data: dict, **kwargs):
+        kwargs.setdefault("allow_redirects", False)
+        response = self.session.post(
+            self.base + path, data=data, headers=self.headers, timeout=30, **kwargs
+        )
+        self._keep_cookies()
+        return response
+
+    def csrf_token(self, html: str) -> str:
+        return re.search(r'name="csrfmiddlewaretoken" value="([^"]+)"', html).group(1)
