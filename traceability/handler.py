@@ -50,6 +50,7 @@ from django.utils import timezone, translation
 from django.utils.log import log_response
 from wagtail.contrib.redirects.middleware import RedirectMiddleware
 
+from marketplace.middleware import has_control_characters
 from marketplace.pagecache import security_headers
 
 from . import views
@@ -63,6 +64,8 @@ SHORT_WAY_MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Passes stamp paths through untouched (they are in pagecache.SKIP_PREFIXES).
     "marketplace.pagecache.PageCacheMiddleware",
+    # Its check is in passes_checks: a request it would refuse goes the usual way.
+    "marketplace.middleware.RejectControlCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
@@ -114,13 +117,14 @@ class StampScanHandler(WSGIHandler):
         return super().__call__(environ, start_response)
 
     def passes_checks(self, request) -> bool:
-        """What SecurityMiddleware and CommonMiddleware ask of a request, passed: no HTTPS or
-        ``www.`` redirect is due, the host is allowed, the user agent is not banned (the usual
-        way answers those)."""
+        """What SecurityMiddleware, CommonMiddleware and RejectControlCharacters ask of a
+        request, passed: no HTTPS or ``www.`` redirect is due, the host is allowed, the user
+        agent is not banned, no parameter holds a NUL (the usual way answers those)."""
         try:
             return (
                 self.security.process_request(request) is None
                 and self.common.process_request(request) is None
+                and not has_control_characters(request)
             )
         except Exception:
             return False

@@ -75,6 +75,9 @@ MIDDLEWARE = [
     "whitenoise.middleware.WhiteNoiseMiddleware",
     # Cached public pages are answered here, before the rest of the stack.
     "marketplace.pagecache.PageCacheMiddleware",
+    # A parameter holding NUL (or another control character) is refused before any view
+    # (no such request was ever answered, so none is in the page cache).
+    "marketplace.middleware.RejectControlCharacters",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",

@@ -283,6 +283,13 @@ def test_a_host_not_allowed_is_refused_the_usual_way(handler, stamp):
     assert scans.pending() == 0  # refused before the view: no scan
 
 
+def test_a_nul_in_a_parameter_is_refused_the_usual_way(handler, stamp):
+    status, _headers, body = call(handler, path_of(stamp) + "&province=%00")
+    assert status == "400 Bad Request" and handler.long_way == 1
+    assert b"NUL" in body
+    assert scans.pending() == 0  # refused before the view: no scan
+
+
 def test_a_signed_in_inspector_is_still_recorded_as_the_scanner(handler, client, stamp):
     inspector = UserFactory(username="inspector")
     client.force_login(inspector)

@@ -1,0 +1,54 @@
+"""Request checks that every view would otherwise repeat."""
+
+import re
+
+from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
+
+# NUL and the other C0 control characters, but tab, line feed and carriage return (which
+# text areas send): PostgreSQL refuses NUL in text (a 500 wherever a raw parameter reaches a
+# query), and none of them is anything a person typed.
+CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+FORM_TYPES = ("application/x-www-form-urlencoded", "multipart/form-data")
+
+
+def _holds_control_characters(data) -> bool:
+    return any(
+        CONTROL.search(key) or any(CONTROL.search(value) for value in data.getlist(key))
+        for key in data
+    )
+
+
+def has_control_characters(request) -> bool:
+    """A URL parameter, or a field of a posted form, holds a control character."""
+    return _holds_control_characters(request.GET) or (
+        request.method == "POST"
+        and request.content_type in FORM_TYPES
+        and _holds_control_characters(request.POST)
+    )
+
+
+class RejectControlCharacters:
+    """A URL parameter or form field holding a control character (``%00``) is refused with a
+    400 and a message, before any view or query sees it. JSON bodies are checked by the views
+    that read them; uploaded files are not text and are not checked here."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request):
+        if has_control_characters(request):
+            return self.refuse(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def refuse(request):
+        message = _(
+            "The request holds a control character (such as a NUL byte) that no text can "
+            "contain. Check the address or the form and try again."
+        )
+        if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
+            return JsonResponse({"error": message}, status=400)
+        response = HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        response["Cache-Control"] = "no-store"
+        return response
