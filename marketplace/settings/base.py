@@ -367,9 +367,14 @@ SECURE_REFERRER_POLICY = "same-origin"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
+    "filters": {
+        # Redis down: one line per minute, not a traceback per ignored cache call.
+        "cache_outage": {"()": "marketplace.logs.OncePerOutage", "seconds": 60},
+    },
     "handlers": {"console": {"class": "logging.StreamHandler"}},
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        "django_redis.cache": {"filters": ["cache_outage"]},
         "django.db.backends": {"level": "INFO"},
         # Wagtail logs every page publish and background task at INFO: too loud for the console.
         "django_tasks": {"level": "WARNING"},
