@@ -12,6 +12,9 @@ from marketplace import join_views
 from marketplace.views import healthz
 from orders import urls as orders_urls
 
+# A database that cannot be reached answers 503 (marketplace.views.server_error), not 500.
+handler500 = "marketplace.views.server_error"
+
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
     # Stamps are GS1 Digital Link URIs at the root of the resolver host: never translated.

@@ -92,3 +92,47 @@ def healthz(request):
     if checks["database"]["status"] != "ok":
         status, http_status = "down", 503
     return JsonResponse({"status": status, "checks": checks}, status=http_status)
+
+
+# --- errors -------------------------------------------------------------------------------
+
+RETRY_AFTER_SECONDS = 30
+
+
+def _database_unreachable(error: BaseException | None) -> bool:
+    """The database could not be reached (refused, dropped, timed out): not a bug of ours."""
+    from django.db import InterfaceError, OperationalError
+
+    while error is not None:
+        if isinstance(error, (OperationalError, InterfaceError)):
+            return True
+        error = error.__cause__ or error.__context__
+    return False
+
+
+def server_error(request):
+    """Django's 500 handler: a database that cannot be reached is a 503 ("try again in a
+    moment", with ``Retry-After``), as a load balancer and a shopper both understand it; any
+    other error stays a 500. JSON for API and scan requests that ask for it."""
+    import sys
+
+    from django.http import HttpResponse
+    from django.template import loader
+
+    unavailable = _database_unreachable(sys.exc_info()[1])
+    status = 503 if unavailable else 500
+    wants_json = request.path.startswith("/api/") or "json" in request.headers.get("Accept", "")
+    if wants_json:
+        message = (
+            "The service is briefly unavailable (its database cannot be reached): try again."
+            if unavailable
+            else "Server error."
+        )
+        response = JsonResponse({"error": message}, status=status)
+    else:
+        template = loader.get_template("503.html" if unavailable else "500.html")
+        response = HttpResponse(template.render(), status=status)
+    if unavailable:
+        response["Retry-After"] = str(RETRY_AFTER_SECONDS)
+    response["Cache-Control"] = "no-store"
+    return response
