@@ -5,6 +5,16 @@
     python3 tasks.py test    # virtualenv, install, run the whole test suite
 
 Extra arguments after ``test`` go to pytest (``python3 tasks.py test -k search``).
+
+And the production stack on the real services (PostgreSQL, Redis):
+
+    python3 tasks.py prod [--local] [--demo]
+
+runs the Procfile's processes (gunicorn, the Celery workers, beat) with
+``marketplace.settings.production`` after migrating and collecting static files. The settings
+come from the environment (README, "Running it for real"); ``--local`` fills what is missing
+with values for this machine (loopback hosts, local PostgreSQL and Redis, a signing key kept
+in ``.local-prod/``), ``--demo`` loads the demo data.
 """
 
 import base64
@@ -136,12 +146,90 @@ def test(pytest_args: list[str]) -> None:
     sys.exit(code)
 
 
+# What production settings refuse to start without (marketplace/settings/production.py).
+PRODUCTION_REQUIRED = (
+    "SECRET_KEY",
+    "ALLOWED_HOSTS",
+    "DATABASE_URL",
+    "REDIS_URL",
+    "TRACE_SIGNING_KEY_PEM",
+    "TRACE_RESOLVER_BASE_URL",
+)
+
+
+def local_production_env() -> dict:
+    """Values for running the production stack on this machine only (never a server)."""
+    folder = ROOT / ".local-prod"
+    folder.mkdir(exist_ok=True)
+    secret = folder / "secret-key"
+    if not secret.exists():
+        secret.write_text(base64.urlsafe_b64encode(os.urandom(48)).decode())
+    key = folder / "trace-signing-key.pem"
+    if not key.exists():
+        code = (
+            "from cryptography.hazmat.primitives import serialization as s;"
+            "from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey;"
+            "print(Ed25519PrivateKey.generate().private_bytes(s.Encoding.PEM,"
+            "s.PrivateFormat.PKCS8, s.NoEncryption()).decode())"
+        )
+        pem = subprocess.run([PYTHON, "-c", code], capture_output=True, text=True, check=True)
+        key.write_text(pem.stdout)
+    return {
+        "SECRET_KEY": secret.read_text().strip(),
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "DATABASE_URL": "postgres://postgres@127.0.0.1:5432/ocop_prod",
+        "REDIS_URL": "redis://127.0.0.1:6379/2",
+        "TRACE_SIGNING_KEY_PEM": key.read_text(),
+        "TRACE_SIGNING_KEY_ID": "local-1",
+        "TRACE_RESOLVER_BASE_URL": "https://127.0.0.1:8000",
+        # Plain HTTP on loopback: no redirect to https (a proxy in front does TLS on a server).
+        "SECURE_SSL_REDIRECT": "False",
+        "MEDIA_SERVED_BY": "webserver",
+    }
+
+
+def prod(args: list[str]) -> None:
+    ensure_venv()
+    env = dict(os.environ, DJANGO_SETTINGS_MODULE="marketplace.settings.production")
+    # The Procfile's commands (gunicorn, celery) are the virtualenv's.
+    env["PATH"] = os.pathsep.join([str(VENV / "bin"), env.get("PATH", "")])
+    if "--local" in args:
+        for name, value in local_production_env().items():
+            env.setdefault(name, value)
+        if env["DATABASE_URL"].endswith("/ocop_prod"):
+            subprocess.call(
+                ["createdb", "-h", "127.0.0.1", "-U", "postgres", "ocop_prod"],
+                stderr=subprocess.DEVNULL,
+            )
+    missing = [name for name in PRODUCTION_REQUIRED if not env.get(name)]
+    if not (env.get("MEDIA_SERVED_BY") or env.get("AWS_STORAGE_BUCKET_NAME")):
+        missing.append("MEDIA_SERVED_BY or AWS_STORAGE_BUCKET_NAME")
+    if missing:
+        sys.exit(
+            "Production settings need: " + ", ".join(missing) + ".\nSet them (README, "
+            '"Running it for real"), or try it on this machine with `python3 tasks.py prod '
+            "--local`."
+        )
+    cores = os.cpu_count() or 1
+    env.setdefault("WEB_CONCURRENCY", str(2 * cores + 1))
+    check(PYTHON, "manage.py", "migrate", "--noinput", env=env)
+    check(PYTHON, "manage.py", "collectstatic", "--noinput", "-v0", env=env)
+    if "--demo" in args:
+        check(PYTHON, "manage.py", "load_demo", env=env)
+    bind = env.get("BIND", "127.0.0.1:8000")
+    print(f"\nOCOP Market (production settings): http://{bind}/  · /healthz for each part\n")
+    honcho = VENV / "bin" / "honcho"
+    os.execve(str(honcho), [str(honcho), "start", "-f", str(ROOT / "Procfile")], env)
+
+
 def main() -> None:
-    if len(sys.argv) < 2 or sys.argv[1] not in {"serve", "test"}:
+    if len(sys.argv) < 2 or sys.argv[1] not in {"serve", "test", "prod"}:
         print(__doc__)
         sys.exit(2)
     if sys.argv[1] == "serve":
         serve()
+    elif sys.argv[1] == "prod":
+        prod(sys.argv[2:])
     else:
         test(sys.argv[2:])
 

@@ -33,3 +33,17 @@ def send_invitation(invitation_id: int) -> None:
     from .emails import invitation_email
 
     invitation_email(invitation_id)
+
+
+HEARTBEAT_KEY = "ocop:beat:last-tick"
+
+
+@shared_task(ignore_result=True)
+def beat_heartbeat() -> None:
+    """Beat sends this on its schedule; a worker records when it ran (``/healthz`` reads it:
+    no recent tick means beat, or every worker of the default queue, is not running)."""
+    import time
+
+    from django.core.cache import cache
+
+    cache.set(HEARTBEAT_KEY, time.time(), timeout=None)

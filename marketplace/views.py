@@ -51,6 +51,43 @@ def _check_queue() -> dict:
         return {"status": "error", "mode": "broker", "error": exc.__class__.__name__}
 
 
+def _check_workers() -> dict:
+    """A worker answered a ping (which queues it consumes)."""
+    from marketplace.celery import app
+
+    if app.conf.task_always_eager:
+        return {"status": "ok", "mode": "eager"}
+    try:
+        replies = app.control.inspect(timeout=1.0).active_queues() or {}
+    except Exception as exc:
+        logger.warning("healthz: worker check failed: %s", exc)
+        return {"status": "error", "error": exc.__class__.__name__}
+    queues = sorted({q["name"] for qs in replies.values() for q in qs})
+    missing = sorted(set(settings.CELERY_QUEUES_ALL) - set(queues))
+    status = "ok" if replies and not missing else "error"
+    return {"status": status, "workers": len(replies), "queues": queues, "unserved": missing}
+
+
+def _check_beat() -> dict:
+    """Beat's last heartbeat, recorded by a worker (``marketplace.tasks.beat_heartbeat``)."""
+    import time
+
+    from marketplace.celery import app
+    from marketplace.tasks import HEARTBEAT_KEY
+
+    if app.conf.task_always_eager:
+        return {"status": "ok", "mode": "eager"}
+    try:
+        last = cache.get(HEARTBEAT_KEY)
+    except Exception as exc:
+        return {"status": "error", "error": exc.__class__.__name__}
+    if last is None:
+        return {"status": "error", "last_tick": None}
+    age = round(time.time() - float(last), 1)
+    fresh = age <= 3 * settings.BEAT_HEARTBEAT_SECONDS
+    return {"status": "ok" if fresh else "error", "seconds_since_tick": age}
+
+
 def _check_search() -> dict:
     if not settings.ELASTICSEARCH_URL:
         return {"status": "ok", "backend": "database"}
@@ -78,11 +115,15 @@ def _check_scan_buffer() -> dict:
 @never_cache
 @require_GET
 def healthz(request):
-    """JSON status of database, cache, task queue and search; 503 when the database is down."""
+    """JSON status of each part: database, cache, broker (``queue``), a worker that answered a
+    ping and the queues it serves, beat's last tick, search, the scan buffer. ``degraded``
+    when any is not ok; 503 when the database is down (nothing works without it)."""
     checks = {
         "database": _check_database(),
         "cache": _check_cache(),
         "queue": _check_queue(),
+        "workers": _check_workers(),
+        "beat": _check_beat(),
         "search": _check_search(),
         "scans": _check_scan_buffer(),
     }

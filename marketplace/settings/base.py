@@ -191,6 +191,24 @@ CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # the web request): the outbox keeps the message and beat's drain sends it later.
 CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 2}
 CELERY_BEAT_SCHEDULE: dict = {}
+# Queues by kind of work, so a long stamp order never holds up an e-mail (Procfile: a worker
+# for stamps, one for the rest). Everything unnamed goes to "default".
+CELERY_TASK_DEFAULT_QUEUE = "default"
+CELERY_TASK_ROUTES = {
+    "traceability.tasks.issue_stamp_order": {"queue": "stamps"},
+    "traceability.tasks.render_print_files": {"queue": "stamps"},
+    "catalog.tasks.*": {"queue": "search"},
+    "marketplace.tasks.run_django_task": {"queue": "search"},  # Wagtail's index updates
+    "orders.tasks.send_*": {"queue": "email"},
+    "marketplace.tasks.send_*": {"queue": "email"},
+}
+CELERY_QUEUES_ALL = ("default", "email", "search", "stamps")
+# Beat's heartbeat: /healthz says "beat" is down when its last tick is older than this.
+BEAT_HEARTBEAT_SECONDS = int(env("BEAT_HEARTBEAT_SECONDS", "30"))
+CELERY_BEAT_SCHEDULE["heartbeat"] = {
+    "task": "marketplace.tasks.beat_heartbeat",
+    "schedule": float(BEAT_HEARTBEAT_SECONDS),
+}
 
 # Wagtail's background work (search and reference index updates) runs on Celery through the
 # outbox (see marketplace/tasks_backend.py); eager in dev like the rest of Celery.

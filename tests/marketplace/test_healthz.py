@@ -9,7 +9,15 @@ def test_healthz_reports_every_component(client):
     assert response.status_code == 200
     body = response.json()
     assert body["status"] == "ok"
-    assert set(body["checks"]) == {"database", "cache", "queue", "search", "scans"}
+    assert set(body["checks"]) == {
+        "database",
+        "cache",
+        "queue",
+        "workers",
+        "beat",
+        "search",
+        "scans",
+    }
     assert all(check["status"] == "ok" for check in body["checks"].values())
 
 
