@@ -122,6 +122,30 @@ def ensure_vietqr_decoder() -> None:
     print(f"VietQR decoder in {VIETQR_DECODER_DIR}", flush=True)
 
 
+# The Compose file specification's JSON Schema, as the docker-compose 1.29.2 wheel on PyPI
+# ships it (compose/config/compose_spec.json): the deployment tests validate deploy/compose.yaml
+# against it. Pinned by the wheel's sha256; only that one file is kept.
+COMPOSE_WHEEL = "docker-compose==1.29.2"
+COMPOSE_WHEEL_SHA256 = "8d5589373b35c8d3b1c8c1182c6e4a4ff14bffa3dd0b605fcd08f73c94cef809"
+COMPOSE_SCHEMA = VENV / "share" / "compose-spec" / "compose_spec.json"
+
+
+def ensure_compose_schema() -> None:
+    import zipfile
+
+    if not COMPOSE_SCHEMA.exists():
+        with tempfile.TemporaryDirectory() as tmp:
+            check(PYTHON, "-m", "pip", "download", "--quiet", "--no-deps", "-d", tmp, COMPOSE_WHEEL)
+            wheel = next(Path(tmp).glob("*.whl"))
+            if hashlib.sha256(wheel.read_bytes()).hexdigest() != COMPOSE_WHEEL_SHA256:
+                sys.exit(f"{wheel.name} does not match its pinned sha256: not using it.")
+            with zipfile.ZipFile(wheel) as archive:
+                data = archive.read("compose/config/compose_spec.json")
+        COMPOSE_SCHEMA.parent.mkdir(parents=True, exist_ok=True)
+        COMPOSE_SCHEMA.write_bytes(data)
+    print(f"Compose specification schema in {COMPOSE_SCHEMA}", flush=True)
+
+
 def manage(*args) -> None:
     check(PYTHON, "manage.py", *args)
 
@@ -139,6 +163,7 @@ def test(pytest_args: list[str]) -> None:
     ensure_venv("test")
     ensure_epcis_schema()
     ensure_vietqr_decoder()
+    ensure_compose_schema()
     code = run(PYTHON, "-m", "pytest", *pytest_args)
     if code == 5:
         print("pytest collected no tests: that is a failure.", file=sys.stderr)
