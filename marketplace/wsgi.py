@@ -10,10 +10,12 @@ os.environ.setdefault("DJANGO_SETTINGS_MODULE", "marketplace.settings.dev")
 # for cached pages (see marketplace/pagecache.py).
 django.setup(set_prefix=False)
 
-from marketplace.pagecache import CachedPages  # noqa: E402 - needs the apps loaded
+from marketplace.logs import RequestIds  # noqa: E402 - needs the apps loaded
+from marketplace.pagecache import CachedPages  # noqa: E402
 from traceability.handler import StampScanHandler  # noqa: E402
 
-application = CachedPages(StampScanHandler())
+# Outermost: every request has its id in the log lines and in its answer (X-Request-ID).
+application = RequestIds(CachedPages(StampScanHandler()))
 
 # What loading the project made (apps, URL patterns, templates, settings) lives as long as
 # the worker: a full garbage collection need not walk it again. Without this, a full

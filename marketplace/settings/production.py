@@ -153,3 +153,40 @@ EMAIL_BACKEND = env("EMAIL_BACKEND", "django.core.mail.backends.smtp.EmailBacken
 
 # Wagtail's live preview shows the page in a same-origin iframe, so frames stay SAMEORIGIN.
 SILENCED_SYSTEM_CHECKS = ["security.W019"]
+
+# --- Logs and error reports ---------------------------------------------------------------
+# One JSON object a line (time, level, logger, request_id, message), secrets and personal data
+# masked (marketplace.logs); LOG_FORMAT=text for people reading a terminal.
+LOG_FORMAT = env("LOG_FORMAT", "json")
+LOGGING["handlers"]["console"]["formatter"] = "text" if LOG_FORMAT == "text" else "json"  # noqa: F405
+
+# Error reports to Sentry (or a compatible service) when SENTRY_DSN is set: never personal
+# data (no request bodies, cookies or users), messages masked as the logs are.
+SENTRY_DSN = env("SENTRY_DSN")
+if SENTRY_DSN:
+    import sentry_sdk
+    from sentry_sdk.integrations.celery import CeleryIntegration
+    from sentry_sdk.integrations.django import DjangoIntegration
+
+    def _scrub(event, hint):
+        from marketplace.logs import mask
+
+        exceptions = (event.get("exception") or {}).get("values", [])
+        for entry in (event.get("logentry") or {}, *exceptions):
+            for key in ("message", "formatted", "value"):
+                if isinstance(entry.get(key), str):
+                    entry[key] = mask(entry[key])
+        request = event.get("request") or {}
+        for key in ("cookies", "data", "headers", "query_string"):
+            request.pop(key, None)
+        return event
+
+    sentry_sdk.init(
+        dsn=SENTRY_DSN,
+        integrations=[DjangoIntegration(), CeleryIntegration()],
+        environment=env("SENTRY_ENVIRONMENT", "production"),
+        send_default_pii=False,
+        max_request_body_size="never",
+        before_send=_scrub,
+        traces_sample_rate=float(env("SENTRY_TRACES_SAMPLE_RATE", "0")),
+    )

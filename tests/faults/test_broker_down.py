@@ -6,6 +6,7 @@ Before the fix, publishing each outbox message subscribed to its result on Redis
 retried 20 times a second apart: gunicorn killed the worker after its timeout, the shopper got
 no page, and the order was committed anyway (trying again made a second one)."""
 
+import json
 import re
 
 import pytest
@@ -63,6 +64,11 @@ def test_a_checkout_with_redis_down_answers_and_places_one_order(production_env,
     # The outage is a line or two in the log, not a traceback per cache call.
     assert "Traceback" not in logged, logged[-3000:]
     assert logged.count("Redis cache unreachable") <= 2  # once per worker at most
+    # JSON lines; the outbox's complaint carries the checkout's request id; no phone number.
+    lines = [json.loads(line) for line in logged.splitlines() if line.startswith("{")]
+    outbox = [line for line in lines if line["message"].startswith("outbox:")]
+    assert outbox and {line["request_id"] for line in outbox} == {placed.headers["X-Request-ID"]}
+    assert "0912345678" not in logged and "lan@example.vn" not in logged
     waiting = OutboxMessage.objects.filter(task__startswith="orders.tasks.", sent_at__isnull=True)
     assert {m.task for m in waiting} >= {
         "orders.tasks.send_order_placed",

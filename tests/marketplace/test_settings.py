@@ -235,3 +235,40 @@ def test_static_files_collect_with_the_production_storage(tmp_path):
     paths = json.loads((tmp_path / "static" / "staticfiles.json").read_text())["paths"]
     for name in ("vendor/chartjs/chart.umd.min.js", "marketplace/admin.css", "css/site.css"):
         assert name in paths, name
+
+
+def test_sentry_is_set_up_only_with_a_dsn_and_never_with_personal_data():
+    code = (
+        "import django; django.setup(); import sentry_sdk; c = sentry_sdk.get_client();"
+        "print(c.is_active(), c.options.get('send_default_pii'),"
+        " c.options.get('before_send') is not None)"
+    )
+
+    def run(env):
+        clean = {k: v for k, v in os.environ.items() if k not in GOOD and k != "SENTRY_DSN"}
+        clean.update(env, DJANGO_SETTINGS_MODULE="marketplace.settings.production")
+        return subprocess.run(
+            [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
+        )
+
+    off = run(GOOD)
+    assert off.returncode == 0, off.stderr
+    assert off.stdout.split()[0] == "False"
+    on = run({**GOOD, "SENTRY_DSN": "https://public@127.0.0.1:9/1"})
+    assert on.returncode == 0, on.stderr
+    assert on.stdout.split() == ["True", "False", "True"]
+
+
+def test_production_logs_are_json_lines_by_default():
+    clean = {k: v for k, v in os.environ.items() if k not in GOOD and k != "LOG_FORMAT"}
+    clean.update(GOOD, DJANGO_SETTINGS_MODULE="marketplace.settings.production")
+    code = (
+        "import django; django.setup(); import logging;"
+        "logging.getLogger('orders').warning('order for 0912345678 placed')"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+    line = json.loads(result.stderr.strip().splitlines()[-1])
+    assert line["level"] == "WARNING" and line["logger"] == "orders"
+    assert line["message"] == "order for 0912***78 placed" and line["request_id"] == "-"
