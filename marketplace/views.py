@@ -101,15 +101,29 @@ def _check_search() -> dict:
 
 
 def _check_scan_buffer() -> dict:
-    """Stamp scans waiting to be written, and dropped because the buffer was full."""
+    """Stamp scans waiting to be written, dropped because the buffer was full, and (Redis
+    unreachable) kept in this process or lost beyond what it keeps."""
     from traceability import scans
 
+    scans.release_kept()  # Redis back: what waited here goes to the buffer now
+    kept, lost = scans.kept_in_process()
     try:
         pending, dropped = scans.pending(), scans.dropped()
     except Exception as exc:
-        return {"status": "error", "error": exc.__class__.__name__}
-    full = pending >= settings.TRACE_SCAN_BUFFER_MAX or dropped > 0
-    return {"status": "error" if full else "ok", "pending": pending, "dropped": dropped}
+        return {
+            "status": "error",
+            "error": exc.__class__.__name__,
+            "kept_in_process": kept,
+            "lost_in_process": lost,
+        }
+    full = pending >= settings.TRACE_SCAN_BUFFER_MAX or dropped > 0 or kept or lost
+    return {
+        "status": "error" if full else "ok",
+        "pending": pending,
+        "dropped": dropped,
+        "kept_in_process": kept,
+        "lost_in_process": lost,
+    }
 
 
 @never_cache

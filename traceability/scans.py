@@ -155,14 +155,79 @@ def _redis():
     return _client[1]
 
 
+# Redis unreachable: scans wait in this process (bounded) and go to Redis with the first scan
+# answered after it is back; beyond the bound they are counted as lost. /healthz says which.
+_kept: list[str] = []
+_kept_lost = 0
+_outage_logged = False
+
+
+def _keep(payload: str) -> None:
+    global _kept_lost, _outage_logged
+    with _local_lock:
+        if len(_kept) < settings.TRACE_SCAN_KEEP_MAX:
+            _kept.append(payload)
+        else:
+            _kept_lost += 1
+        first = not _outage_logged
+        _outage_logged = True
+    if first:
+        logger.warning(
+            "scan buffer (Redis) unreachable: scans wait in this process, %s at most",
+            settings.TRACE_SCAN_KEEP_MAX,
+        )
+
+
+def _release_kept(client) -> int:
+    """Scans kept during an outage, pushed to Redis now that it answers (oldest first)."""
+    global _outage_logged
+    with _local_lock:
+        items = list(_kept)
+        _kept.clear()
+        _outage_logged = False
+    if items:
+        try:
+            redis_held.command(client, "RPUSH", BUFFER_KEY, *items)
+        except Exception:
+            with _local_lock:
+                _kept[:0] = items
+            raise
+        logger.warning("%s scans kept during a Redis outage are buffered again", len(items))
+    return len(items)
+
+
+def kept_in_process() -> tuple[int, int]:
+    """(scans waiting in this process for Redis, scans this process lost beyond its bound)."""
+    return len(_kept), _kept_lost
+
+
+def release_kept() -> int:
+    """Try to hand this process's kept scans to Redis (``/healthz`` asks). Never raises."""
+    client = _redis()
+    if client is None or not _kept:
+        return 0
+    try:
+        return _release_kept(client)
+    except Exception:
+        return 0
+
+
 def record(entry: dict) -> None:
-    """Buffer one scan; queue a flush when the buffer is full. Never raises."""
+    """Buffer one scan; queue a flush when the buffer is full. Never raises: with Redis
+    unreachable the scan waits in this process (``_keep``)."""
     payload = json.dumps(entry, separators=(",", ":"))
     size = settings.TRACE_SCAN_FLUSH_SIZE
     try:
         client = _redis()
         if client is not None:
-            length = _push(client, payload)
+            try:
+                length = _push(client, payload)
+            except Exception:
+                _keep(payload)
+                return
+            if _kept:
+                with contextlib.suppress(Exception):
+                    length += _release_kept(client)
             if length > settings.TRACE_SCAN_BUFFER_MAX:
                 _overflow(client, length)
         else:
@@ -250,9 +315,13 @@ def _take(limit: int) -> list[str]:
 
 
 def discard() -> None:
-    """Drop buffered scans unwritten (tests)."""
+    """Drop buffered scans unwritten, and any this process kept (tests)."""
+    global _kept_lost, _outage_logged
     while _take(10_000):
         pass
+    with _local_lock:
+        _kept.clear()
+        _kept_lost, _outage_logged = 0, False
 
 
 def _put_back(items: list[str]) -> None:

@@ -364,6 +364,8 @@ TRACE_SCAN_FLUSH_SIZE = int(env("TRACE_SCAN_FLUSH_SIZE", "200"))
 # Scans kept waiting at most (about 300 bytes each in Redis): beyond, while no flush runs,
 # the newest are dropped and counted (/healthz says so) rather than fill Redis.
 TRACE_SCAN_BUFFER_MAX = int(env("TRACE_SCAN_BUFFER_MAX", "500000"))
+# Redis unreachable: each web process keeps at most this many scans until it is back.
+TRACE_SCAN_KEEP_MAX = int(env("TRACE_SCAN_KEEP_MAX", "20000"))
 TRACE_ANOMALY_RULES = {
     # more than this many scans of one stamp is suspicious
     "max_scans": int(env("TRACE_ANOMALY_MAX_SCANS", "20")),

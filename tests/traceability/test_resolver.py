@@ -271,7 +271,13 @@ def test_a_full_scan_buffer_drops_the_newest_scans_and_says_so(client, stamp, se
     assert (scans.pending(), scans.dropped()) == (3, 2)
     health = client.get("/healthz").json()
     assert health["status"] == "degraded"
-    assert health["checks"]["scans"] == {"status": "error", "pending": 3, "dropped": 2}
+    assert health["checks"]["scans"] == {
+        "status": "error",
+        "pending": 3,
+        "dropped": 2,
+        "kept_in_process": 0,
+        "lost_in_process": 0,
+    }
     with caplog.at_level("ERROR", logger="traceability.scans"):
         assert scans.flush() == 3
     assert "2 scans were dropped" in caplog.text
