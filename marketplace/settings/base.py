@@ -189,7 +189,15 @@ CELERY_WORKER_PREFETCH_MULTIPLIER = 1
 CELERY_BROKER_CONNECTION_TIMEOUT = 3
 # Publishing gives up at once when the broker is down (kombu would retry for seconds inside
 # the web request): the outbox keeps the message and beat's drain sends it later.
-CELERY_BROKER_TRANSPORT_OPTIONS = {"max_retries": 0, "socket_connect_timeout": 2}
+# A task a killed worker was running (acks_late) goes back to the queue this long after it
+# was taken (Redis transport); tasks are idempotent, so a slow one run twice is harmless.
+CELERY_BROKER_TRANSPORT_OPTIONS = {
+    "max_retries": 0,
+    "socket_connect_timeout": 2,
+    "visibility_timeout": int(env("CELERY_VISIBILITY_TIMEOUT", "3600")),
+}
+# A pool process that dies (out of memory, killed) hands its task back at once.
+CELERY_TASK_REJECT_ON_WORKER_LOST = True
 CELERY_BEAT_SCHEDULE: dict = {}
 # Queues by kind of work, so a long stamp order never holds up an e-mail (Procfile: a worker
 # for stamps, one for the rest). Everything unnamed goes to "default".

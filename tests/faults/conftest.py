@@ -242,3 +242,43 @@ def database_url_through(proxy: TcpProxy) -> str:
     user = db.get("USER") or "postgres"
     password = f":{db['PASSWORD']}" if db.get("PASSWORD") else ""
     return f"postgres://{user}{password}@127.0.0.1:{proxy.port}/{db['NAME']}"
+
+
+@contextmanager
+def celery_worker(env: dict, *, queues: str, log: Path):
+    """A Celery worker of the project with ``env`` (its own process group, so a test can kill
+    it with SIGKILL as an out-of-memory killer or a crashed machine would)."""
+    import signal
+
+    executable = shutil.which("celery") or str(Path(sys.executable).parent / "celery")
+    with log.open("a") as out:
+        process = subprocess.Popen(
+            [
+                executable,
+                "-A",
+                "marketplace",
+                "worker",
+                "--queues",
+                queues,
+                "--concurrency",
+                "1",
+                "--loglevel",
+                "INFO",
+                "--without-mingle",
+                "--without-gossip",
+            ],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+    try:
+        yield process
+    finally:
+        if process.poll() is None:
+            os.killpg(process.pid, signal.SIGTERM)
+            try:
+                process.wait(timeout=30)
+            except subprocess.TimeoutExpired:
+                os.killpg(process.pid, signal.SIGKILL)
