@@ -34,6 +34,7 @@ from django.utils import timezone
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 
+from marketplace.db_router import replica_reads
 from marketplace.locations import UnknownLocation, get_province, province_name
 from marketplace.models import Cooperative
 from marketplace.text import search_terms
@@ -236,9 +237,11 @@ def search_products(
             result.backend = "elasticsearch"
         except Exception as exc:  # the search server is down: the database answers
             logger.warning("elasticsearch search failed, using the database: %s", exc)
-            ids = DatabaseSearch(result, words).run()
+            with replica_reads():
+                ids = DatabaseSearch(result, words).run()
     else:
-        ids = DatabaseSearch(result, words).run()
+        with replica_reads():  # the replica, when there is one: a second behind is fine
+            ids = DatabaseSearch(result, words).run()
     if result.total and page > result.pages:
         result.notes.append(
             _("Page %(page)s is past the last page (%(pages)s).")

@@ -41,6 +41,26 @@ def clean_vietnamese_phone(value: str) -> str:
     return phone
 
 
+class ControlCharacterChecks:
+    """Every text field refuses control characters (NUL and the other C0 characters but tab
+    and line breaks) with a message beside the field: Django's own check stops at NUL."""
+
+    def clean(self):
+        from .middleware import CONTROL
+
+        data = super().clean()
+        for name, value in list(data.items()):
+            if isinstance(value, str) and CONTROL.search(value):
+                self.add_error(
+                    name,
+                    _(
+                        "This holds a control character (such as a NUL byte) that no text "
+                        "can contain: type it again."
+                    ),
+                )
+        return data
+
+
 class ProvinceWardMixin:
     """A province select and its communes (filled by ``static/marketplace/ward-picker.js``),
     checked as a pair: a commune of another province is refused."""
@@ -106,7 +126,7 @@ def check_document(upload) -> str:
     return DOCUMENT_IMAGE_FORMATS[kind]
 
 
-class RegistrationForm(ProvinceWardMixin, forms.ModelForm):
+class RegistrationForm(ControlCharacterChecks, ProvinceWardMixin, forms.ModelForm):
     """A cooperative asks to sell on the market (the storefront's registration page)."""
 
     province = forms.TypedChoiceField(label=_("Province / city"), coerce=int, choices=())

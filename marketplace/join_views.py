@@ -13,9 +13,11 @@ from django.views.decorators.http import require_http_methods
 
 from . import services
 from .forms import JoinForm, RegistrationForm
+from .middleware import forms_check_control_characters
 from .models import User
 
 
+@forms_check_control_characters
 @never_cache
 @require_http_methods(["GET", "POST"])
 def register(request):

@@ -2,7 +2,8 @@
 
 import re
 
-from django.http import HttpResponse, JsonResponse
+from django.http import JsonResponse
+from django.shortcuts import render
 from django.utils.translation import gettext as _
 
 # NUL and the other C0 control characters, but tab, line feed and carriage return (which
@@ -28,18 +29,34 @@ def has_control_characters(request) -> bool:
     )
 
 
+def forms_check_control_characters(view):
+    """Marks a view whose posted fields all go through a form that refuses control
+    characters itself (``ControlCharacterChecks``): the person gets the message beside the
+    field, with everything else they typed kept, instead of a bare 400."""
+    view.forms_check_control_characters = True
+    return view
+
+
 class RejectControlCharacters:
     """A URL parameter or form field holding a control character (``%00``) is refused with a
-    400 and a message, before any view or query sees it. JSON bodies are checked by the views
-    that read them; uploaded files are not text and are not checked here."""
+    400 and a message, before any view or query sees it. Posted fields of views marked with
+    ``forms_check_control_characters`` are left to their forms. JSON bodies are checked by
+    the views that read them; uploaded files are not text and are not checked here."""
 
     def __init__(self, get_response):
         self.get_response = get_response
 
     def __call__(self, request):
+        return self.get_response(request)
+
+    def process_view(self, request, view_func, view_args, view_kwargs):
+        if _holds_control_characters(request.GET):
+            return self.refuse(request)
+        if getattr(view_func, "forms_check_control_characters", False):
+            return None
         if has_control_characters(request):
             return self.refuse(request)
-        return self.get_response(request)
+        return None
 
     @staticmethod
     def refuse(request):
@@ -49,6 +66,6 @@ class RejectControlCharacters:
         )
         if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
             return JsonResponse({"error": message}, status=400)
-        response = HttpResponse(message, status=400, content_type="text/plain; charset=utf-8")
+        response = render(request, "400.html", {"message": message}, status=400)
         response["Cache-Control"] = "no-store"
         return response

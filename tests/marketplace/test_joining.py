@@ -93,6 +93,7 @@ def test_registration_waits_for_the_office_with_its_document_kept_private(client
         ({"ward": "5740", "province": "1"}, "ward", "lựa chọn hợp lệ"),
         ({"registration_number": "46-bad"}, "registration_number", ""),
         ({"name": "HTX\x00Null"}, "name", ""),
+        ({"contact_name": "Hoàng\x01Văn"}, "contact_name", "NUL"),
         ({"name": "H" * 201}, "name", ""),
         ({"phone": "12345"}, "phone", ""),
         ({"document": None}, "document", ""),
@@ -108,6 +109,8 @@ def test_bad_registrations_are_form_errors_and_save_nothing(client, ws, override
     assert message in " ".join(errors[field])
     assert not CooperativeApplication.objects.exists()
     assert not mail.outbox
+    # The rest of what was typed is on the page again.
+    assert 'value="mien.conminh@example.vn"' in response.content.decode()
 
 
 def test_a_commune_of_another_province_is_refused(client, ws):
