@@ -272,3 +272,14 @@ def test_production_logs_are_json_lines_by_default():
     line = json.loads(result.stderr.strip().splitlines()[-1])
     assert line["level"] == "WARNING" and line["logger"] == "orders"
     assert line["message"] == "order for 0912***78 placed" and line["request_id"] == "-"
+
+
+def test_a_replica_is_used_only_when_configured_and_keeps_its_connections():
+    alone = production_settings(GOOD, "DATABASES")["DATABASES"]
+    assert list(alone) == ["default"]
+    both = production_settings(
+        {**GOOD, "DATABASE_REPLICA_URL": "postgres://reader@10.0.0.2/db"}, "DATABASES"
+    )["DATABASES"]
+    assert list(both) == ["default", "replica"]
+    assert both["replica"]["HOST"] == "10.0.0.2" and both["replica"]["USER"] == "reader"
+    assert both["replica"]["CONN_MAX_AGE"] == 600 and both["replica"]["CONN_HEALTH_CHECKS"]
