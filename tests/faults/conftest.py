@@ -282,3 +282,29 @@ def celery_worker(env: dict, *, queues: str, log: Path):
                 process.wait(timeout=30)
             except subprocess.TimeoutExpired:
                 os.killpg(process.pid, signal.SIGKILL)
+
+
+@contextmanager
+def real_broker(url: str):
+    """This test process publishes its tasks to ``url`` (a worker subprocess takes them)
+    instead of running them eagerly; back to eager afterwards."""
+    from marketplace.celery import app
+
+    def use(broker: str, eager: bool) -> None:
+        app._pool = None  # the pools made for the last broker (left open: others hold them)
+        app.amqp._producer_pool = None
+        app.conf.broker_url, app.conf.task_always_eager = broker, eager
+
+    use(url, eager=False)
+    try:
+        yield
+    finally:
+        use("memory://", eager=True)
+
+
+def wait_until(probe, seconds: float, *, every: float = 0.02):
+    """``probe()`` until it returns something true or ``seconds`` pass; its last answer."""
+    deadline = time.monotonic() + seconds
+    while not (answer := probe()) and time.monotonic() < deadline:
+        time.sleep(every)
+    return answer

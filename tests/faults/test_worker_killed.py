@@ -1,31 +1,38 @@
-"""A Celery worker killed with SIGKILL in the middle of issuing 50,000 stamps, under production
-settings on the real broker: the task comes back (acks_late, the broker's visibility timeout)
-to the next worker, which finishes the order with no serial missing and none twice."""
+"""A Celery worker killed with SIGKILL in the middle of issuing 50,000 stamps, and in the
+middle of the nightly search reindex, under production settings on the real broker: the task
+comes back (acks_late, the broker's visibility timeout) to the next worker, which finishes
+the order with no serial missing and none twice, and the index with every product."""
 
 import datetime
 import os
 import signal
-import time
 
 import pytest
 from cryptography.hazmat.primitives import serialization
 from django.conf import settings
 from django.db.models import Count, Max, Min
 
+from catalog.models import ProductPage, ProductSearchEntry
+from catalog.search_index import rebuild
+from catalog.tasks import reindex_all
 from traceability.models import Stamp, StampOrder
 from traceability.services import batch_create, stamp_order_create
 from traceability.signing import keyring
 
 from ..factories import add_product
-from .conftest import celery_worker, served_database_url
+from .conftest import celery_worker, real_broker, served_database_url, wait_until
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 COUNT = 50_000
 
 
-def test_a_killed_worker_leaves_no_stamp_missing_and_none_twice(production_env, tree, tmp_path):
+def needs_redis():
     if "RedisCache" not in settings.CACHES["default"]["BACKEND"]:
         pytest.skip("needs REDIS_URL (CI sets it)")
+
+
+def test_a_killed_worker_leaves_no_stamp_missing_and_none_twice(production_env, tree, tmp_path):
+    needs_redis()
     pem = keyring().private_key.private_bytes(
         serialization.Encoding.PEM, serialization.PrivateFormat.PKCS8, serialization.NoEncryption()
     )
@@ -43,43 +50,22 @@ def test_a_killed_worker_leaves_no_stamp_missing_and_none_twice(production_env, 
     batch = batch_create(
         variant=variant, lot="LB2603K", production_date=datetime.date(2026, 3, 15), quantity=COUNT
     )
-    from marketplace.celery import app
-
     log = tmp_path / "worker.log"
-
-    def use_broker(url: str, eager: bool) -> None:
-        app._pool = None  # the pools made for the last broker (left open: others hold them)
-        app.amqp._producer_pool = None
-        app.conf.broker_url, app.conf.task_always_eager = url, eager
-
-    use_broker(env["REDIS_URL"], eager=False)
-    try:
+    with real_broker(env["REDIS_URL"]):
         with celery_worker(env, queues="stamps", log=log) as first:
             order = stamp_order_create(batch=batch, count=COUNT)  # queued for the worker
-            deadline = time.monotonic() + 120
-            while time.monotonic() < deadline:
-                issued = StampOrder.objects.get(pk=order.pk).issued
-                if issued > 0:
-                    break
-                time.sleep(0.02)
-            from marketplace.models import OutboxMessage
-
-            assert 0 < issued < COUNT, (
-                f"could not catch the order in the middle ({issued})",
-                list(OutboxMessage.objects.values("task", "sent_at", "last_error")),
-            )
+            issued = wait_until(lambda: StampOrder.objects.get(pk=order.pk).issued, 120)
+            assert 0 < issued < COUNT, f"could not catch the order in the middle ({issued})"
             os.killpg(first.pid, signal.SIGKILL)
             first.wait(timeout=10)
         killed_at = StampOrder.objects.get(pk=order.pk).issued
         with celery_worker(env, queues="stamps", log=log):
-            deadline = time.monotonic() + 180
-            while time.monotonic() < deadline:
+
+            def finished():
                 order.refresh_from_db()
-                if order.issued == COUNT and order.status != StampOrder.Status.ISSUING:
-                    break
-                time.sleep(0.5)
-    finally:
-        use_broker("memory://", eager=True)
+                return order.issued == COUNT and order.status != StampOrder.Status.ISSUING
+
+            wait_until(finished, 180, every=0.5)
     assert order.issued == COUNT, (order.status, order.error, log.read_text()[-3000:])
     assert killed_at < COUNT
     stamps = Stamp.objects.filter(order=order).aggregate(
@@ -90,3 +76,46 @@ def test_a_killed_worker_leaves_no_stamp_missing_and_none_twice(production_env, 
         high=Max("number"),
     )
     assert stamps == {"n": COUNT, "numbers": COUNT, "serials": COUNT, "low": 1, "high": COUNT}
+
+
+PRODUCTS = 400  # two of the reindex's chunks of 200: one done when it is killed
+
+
+def test_a_reindex_killed_halfway_is_finished_by_the_next_worker(production_env, tree, tmp_path):
+    needs_redis()
+    env = {
+        **production_env,
+        "DATABASE_URL": served_database_url(),
+        "REDIS_URL": production_env["REDIS_URL"].rsplit("/", 1)[0] + "/7",
+        "CELERY_VISIBILITY_TIMEOUT": "5",
+    }
+    # Made quickly: created unpublished, then live at once, and indexed in this process.
+    pages = [
+        add_product(tree.coop_page, title=f"Chè búp La Bằng {n:03d}", publish=False).pk
+        for n in range(PRODUCTS)
+    ]
+    ProductPage.objects.filter(pk__in=pages).update(live=True)
+    rebuild()
+    entries = ProductSearchEntry.objects.all()
+    assert entries.count() == PRODUCTS
+    # Rows gone stale (what the nightly reindex is for: changes no event announced).
+    entries.update(title_text="cu", all_text="cu")
+    log = tmp_path / "worker.log"
+    with real_broker(env["REDIS_URL"]):
+        with celery_worker(env, queues="search", log=log) as first:
+            reindex_all.delay()
+            stale = wait_until(
+                lambda: (n := entries.filter(title_text="cu").count()) < PRODUCTS and n, 120
+            )
+            assert 0 < stale < PRODUCTS, f"could not catch the reindex in the middle ({stale})"
+            os.killpg(first.pid, signal.SIGKILL)
+            first.wait(timeout=10)
+        assert entries.filter(title_text="cu").exists()  # left half done
+        with celery_worker(env, queues="search", log=log):
+            # Redelivered once older than the visibility timeout, at the transport's next
+            # look for unacknowledged tasks (kombu: every 100 s).
+            wait_until(lambda: not entries.filter(title_text="cu").exists(), 300, every=0.5)
+    assert not entries.filter(title_text="cu").exists(), log.read_text()[-3000:]
+    assert entries.count() == PRODUCTS
+    print(log.read_text())
+    assert entries.filter(title_text__startswith="che bup la bang").count() == PRODUCTS
