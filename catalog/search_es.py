@@ -11,7 +11,9 @@
   drops the old index; shoppers never see a half-built index.
 """
 
+import re
 import time
+import uuid
 
 from django.conf import settings
 from elasticsearch.dsl import (
@@ -293,7 +295,7 @@ def reindex(progress=None, chunk: int = 500) -> str:
     from .selectors import live_products
 
     client = connect()
-    name = f"{alias()}-{time.strftime('%Y%m%d%H%M%S')}"
+    name = f"{alias()}-{time.strftime('%Y%m%d%H%M%S')}-{uuid.uuid4().hex[:6]}"
     ProductDocument._index.clone(name).create(using=client)
     ids = list(live_products().order_by("pk").values_list("pk", flat=True))
     for start in range(0, len(ids), chunk):
@@ -312,6 +314,15 @@ def reindex(progress=None, chunk: int = 500) -> str:
     actions = [{"add": {"index": name, "alias": alias()}}]
     actions += [{"remove": {"index": index, "alias": alias()}} for index in old]
     client.indices.update_aliases(actions=actions)
-    for index in old:
+    versions = client.indices.get(index=f"{alias()}-*", ignore_unavailable=True) or {}
+    for index in set(old) | stale_versions(alias(), versions, keep=name):
         client.indices.delete(index=index, ignore_unavailable=True)
     return name
+
+
+def stale_versions(alias_name: str, names, *, keep: str) -> set[str]:
+    """Versions of the index that ``reindex`` made and no longer needs — the one it replaced,
+    any a reindex killed halfway left behind (never aliased) — but ``keep``, and never an
+    index of another alias that shares the prefix (``ocop-products-staging-…``)."""
+    version = re.compile(rf"{re.escape(alias_name)}-\d{{14}}(-[0-9a-f]{{6}})?")
+    return {name for name in names if version.fullmatch(name) and name != keep}

@@ -350,3 +350,24 @@ def test_queries_and_zero_results_are_recorded(client, catalog):
     client.get("/search/", {"q": "khong co gi"})
     rows = {t.term: (t.searches, t.zero_results) for t in SearchTerm.objects.all()}
     assert rows == {"che la bang": (2, 0), "khong co gi": (1, 1)}
+
+
+@pytest.mark.skipif(
+    not os.environ.get("ELASTICSEARCH_URL"),
+    reason="Elasticsearch contract: set ELASTICSEARCH_URL to run (no server here)",
+)
+def test_a_reindex_cleans_up_after_one_killed_halfway(tree, settings):
+    from catalog import search_es
+
+    settings.ELASTICSEARCH_URL = os.environ["ELASTICSEARCH_URL"]
+    settings.ELASTICSEARCH_INDEX = f"ocop-test-{os.getpid()}-orphans"
+    add_product(tree.coop_page, title="Chè búp La Bằng")
+    client = search_es.connect()
+    first = search_es.reindex()
+    orphan = f"{search_es.alias()}-19990101000000"  # what a killed reindex leaves: no alias
+    client.indices.create(index=orphan)
+    second = search_es.reindex()
+    names = set(client.indices.get(index=f"{search_es.alias()}-*"))
+    assert names == {second} and first != second
+    assert list(client.indices.get_alias(name=search_es.alias())) == [second]
+    client.indices.delete(index=second)

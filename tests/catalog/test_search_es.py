@@ -7,7 +7,13 @@ import logging
 import pytest
 
 from catalog.search import Filters, search_products
-from catalog.search_es import ProductDocument, build_query, build_search, vietnamese_folding
+from catalog.search_es import (
+    ProductDocument,
+    build_query,
+    build_search,
+    stale_versions,
+    vietnamese_folding,
+)
 from marketplace.models import OutboxMessage
 
 from ..factories import add_product
@@ -98,3 +104,15 @@ def test_search_server_down_never_breaks_publishing(
     )
     assert waiting.exists()
     assert all("Connection" in m.last_error for m in waiting), [m.last_error for m in waiting]
+
+
+def test_a_reindex_drops_only_its_own_stale_versions():
+    names = [
+        "ocop-products-20261206101010-abc123",  # the one being replaced
+        "ocop-products-19990101000000",  # left by a reindex killed halfway (older naming)
+        "ocop-products-20261207020000-0f0f0f",  # the new one
+        "ocop-products-staging-20261206101010-abc123",  # another alias's
+        "ocop-products-archive",
+    ]
+    stale = stale_versions("ocop-products", names, keep="ocop-products-20261207020000-0f0f0f")
+    assert stale == {"ocop-products-20261206101010-abc123", "ocop-products-19990101000000"}
