@@ -49,10 +49,12 @@ def _pg_env(url: str | None = None) -> tuple[dict, str]:
 
 
 def _folders() -> dict[str, Path]:
-    folders = {
-        "private-files": Path(settings.PRIVATE_FILES_ROOT),
-        "print-files": Path(settings.TRACE_PRINT_FILES_ROOT),
-    }
+    """The file folders in use; what lives in a bucket is backed up with the bucket's tools
+    (versioning, replication, ``rclone``/``mc mirror``)."""
+    folders = {}
+    if not getattr(settings, "PRIVATE_FILES_BUCKET", ""):
+        folders["private-files"] = Path(settings.PRIVATE_FILES_ROOT)
+        folders["print-files"] = Path(settings.TRACE_PRINT_FILES_ROOT)
     if not getattr(settings, "AWS_STORAGE_BUCKET_NAME", ""):
         folders["media"] = Path(settings.MEDIA_ROOT)
     return folders
@@ -94,6 +96,7 @@ def backup(out: Path) -> Path:
         "database": name,
         "files": files,
         "media_in_bucket": bool(getattr(settings, "AWS_STORAGE_BUCKET_NAME", "")),
+        "private_files_in_bucket": bool(getattr(settings, "PRIVATE_FILES_BUCKET", "")),
         "trace_signing_key_id": settings.TRACE_SIGNING_KEY_ID,
     }
     (target / "manifest.json").write_text(json.dumps(manifest, indent=2))

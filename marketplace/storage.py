@@ -3,6 +3,10 @@
 Cooperatives' registration documents (personal and business papers) live under
 ``PRIVATE_FILES_ROOT``; stamp print files under ``TRACE_PRINT_FILES_ROOT``
 (``traceability.storage``). Production refuses either inside a publicly served folder.
+
+With ``PRIVATE_FILES_BUCKET`` set, both go to that S3-compatible bucket instead (objects
+private, under ``documents/`` and ``print-files/``), so web processes and stamp workers on
+different machines share them; the views stream them the same way.
 """
 
 import os
@@ -38,5 +42,32 @@ class PrivateStorage(FileSystemStorage):
         return None
 
 
+PREFIXES = {"PRIVATE_FILES_ROOT": "documents", "TRACE_PRINT_FILES_ROOT": "print-files"}
+
+
+def private_bucket_storage(root_setting: str):
+    """The private bucket's storage for what ``root_setting`` would hold on disk."""
+    from storages.backends.s3 import S3Storage
+
+    return S3Storage(
+        bucket_name=settings.PRIVATE_FILES_BUCKET,
+        location=PREFIXES[root_setting],
+        default_acl="private",
+        querystring_auth=True,  # no object of this bucket has a usable plain URL
+        custom_domain=None,
+        file_overwrite=False,
+        object_parameters={"CacheControl": "private, no-store"},
+    )
+
+
+def private_storage(root_setting: str):
+    """Where private files of ``root_setting`` go: the private bucket when one is set (read
+    when a model is loaded, as Django evaluates a field's storage callable then), else the
+    folder."""
+    if getattr(settings, "PRIVATE_FILES_BUCKET", ""):
+        return private_bucket_storage(root_setting)
+    return PrivateStorage(root_setting)
+
+
 def private_files_storage():
-    return PrivateStorage("PRIVATE_FILES_ROOT")
+    return private_storage("PRIVATE_FILES_ROOT")

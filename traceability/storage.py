@@ -9,4 +9,10 @@ class PrintFilesStorage(PrivateStorage):
 
 
 def print_files_storage():
+    from django.conf import settings
+
+    from marketplace.storage import private_bucket_storage
+
+    if getattr(settings, "PRIVATE_FILES_BUCKET", ""):  # shared by web and stamp workers
+        return private_bucket_storage("TRACE_PRINT_FILES_ROOT")
     return PrintFilesStorage()

@@ -91,7 +91,16 @@ if not AWS_STORAGE_BUCKET_NAME and MEDIA_SERVED_BY != "webserver":
         "web server serves MEDIA_ROOT at MEDIA_URL)."
     )
 
-if AWS_STORAGE_BUCKET_NAME:
+# Registration documents and stamp print files in a private bucket (marketplace.storage), so
+# web processes and stamp workers on different machines share them; unset: folders on disk.
+PRIVATE_FILES_BUCKET = env("PRIVATE_FILES_BUCKET").strip()
+if PRIVATE_FILES_BUCKET and PRIVATE_FILES_BUCKET == AWS_STORAGE_BUCKET_NAME:
+    raise ImproperlyConfigured(
+        "PRIVATE_FILES_BUCKET must not be the public media bucket (AWS_STORAGE_BUCKET_NAME): "
+        "stamp print files are secrets."
+    )
+
+if AWS_STORAGE_BUCKET_NAME or PRIVATE_FILES_BUCKET:
     # django-storages reads AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY from the environment itself
     # (or boto3 finds an instance role): secrets never become Django settings.
     AWS_S3_ENDPOINT_URL = env("AWS_S3_ENDPOINT_URL").strip() or None  # unset: AWS itself
@@ -99,10 +108,12 @@ if AWS_STORAGE_BUCKET_NAME:
     # boto3 uses path-style URLs (endpoint/bucket/key) for a custom endpoint; "virtual" asks
     # for bucket.endpoint/key where a provider wants that.
     AWS_S3_ADDRESSING_STYLE = env("AWS_S3_ADDRESSING_STYLE").strip() or None
-    # A CDN or public host in front of the bucket, e.g. "anh.ocop.example.vn" (https).
-    AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN").strip().rstrip("/") or None
     if AWS_S3_ENDPOINT_URL and not AWS_S3_ENDPOINT_URL.startswith(("https://", "http://")):
         raise ImproperlyConfigured("AWS_S3_ENDPOINT_URL must be an http(s):// address.")
+
+if AWS_STORAGE_BUCKET_NAME:
+    # A CDN or public host in front of the bucket, e.g. "anh.ocop.example.vn" (https).
+    AWS_S3_CUSTOM_DOMAIN = env("AWS_S3_CUSTOM_DOMAIN").strip().rstrip("/") or None
     if AWS_S3_CUSTOM_DOMAIN and "://" in AWS_S3_CUSTOM_DOMAIN:
         raise ImproperlyConfigured("AWS_S3_CUSTOM_DOMAIN is a host name, without https://.")
     # Images are public: plain URLs (no expiring signature, so pages and CDNs can cache them).

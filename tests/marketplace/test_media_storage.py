@@ -23,7 +23,7 @@ from wagtail.images import get_image_model
 
 from ..conftest import local_server
 from ..factories import add_product
-from .test_settings import GOOD, production_settings
+from .test_settings import GOOD, load_production, production_settings
 
 BUCKET = "ocop-media-test"
 REGION = "us-east-1"
@@ -227,3 +227,85 @@ def test_stamp_print_files_stay_on_the_private_disk_with_s3_media(s3_media, tree
     # The S3 default storage is in use all along: a plain default-storage save lands there.
     name = default_storage.save("probe/s3.txt", ContentFile(b"s3"))
     assert s3_media.client.get_object(Bucket=s3_media.bucket, Key=name)["Body"].read() == b"s3"
+
+
+PRIVATE_BUCKET = "ocop-private-test"
+
+
+def test_print_files_go_to_the_private_bucket_and_only_the_admin_hands_them_out(
+    object_store, tree, settings, client, monkeypatch
+):
+    """Several machines (web processes, stamp workers) share print files through a private
+    bucket: written there by the task, no URL of the store hands them out, the owner's download
+    in the admin streams them."""
+    import datetime
+
+    from django.urls import reverse
+
+    from marketplace.services import membership_add
+    from traceability.models import StampOrder
+    from traceability.services import batch_create, stamp_order_create
+    from traceability.storage import print_files_storage
+
+    from ..factories import UserFactory
+
+    object_store.client.create_bucket(Bucket=PRIVATE_BUCKET)
+    for name, value in CREDENTIALS.items():
+        monkeypatch.setenv(name, value)
+    settings.PRIVATE_FILES_BUCKET = PRIVATE_BUCKET
+    settings.AWS_S3_ENDPOINT_URL = object_store.endpoint
+    settings.AWS_S3_REGION_NAME = REGION
+    # What Django does when it loads the models under this setting: the fields' storage.
+    for name in ("pdf_file", "csv_file"):
+        monkeypatch.setattr(StampOrder._meta.get_field(name), "storage", print_files_storage())
+
+    product = add_product(tree.coop_page, stock=10)
+    batch = batch_create(
+        variant=product.variants.get(),
+        lot="S3PRIV",
+        production_date=datetime.date(2026, 3, 15),
+        quantity=10,
+    )
+    with TestCase.captureOnCommitCallbacks(execute=True):
+        order = stamp_order_create(batch=batch, count=3)
+    order.refresh_from_db()
+    assert order.status == StampOrder.Status.DONE, order.error
+
+    listed = object_store.client.list_objects_v2(Bucket=PRIVATE_BUCKET, Prefix="print-files/")
+    keys = sorted(item["Key"] for item in listed.get("Contents", []))
+    assert [k.rsplit(".", 1)[-1] for k in keys] == ["csv", "pdf"], keys
+    assert not any(settings.TRACE_PRINT_FILES_ROOT.rglob("*.pdf"))  # nothing on this disk
+    pdf_key = next(k for k in keys if k.endswith(".pdf"))
+    with pytest.raises(urllib.error.HTTPError) as anonymous:
+        urllib.request.urlopen(f"{object_store.endpoint}/{PRIVATE_BUCKET}/{pdf_key}", timeout=10)
+    assert anonymous.value.code == 403
+    stored = object_store.client.get_object(Bucket=PRIVATE_BUCKET, Key=pdf_key)["Body"].read()
+
+    owner = UserFactory(username="htx-owner-s3")
+    membership_add(user=owner, cooperative=tree.cooperative, role="owner")
+    client.force_login(owner)
+    download = client.get(
+        reverse("wagtailsnippets_traceability_batch:order_download", args=[order.pk, "pdf"])
+    )
+    assert download.status_code == 200
+    assert b"".join(download.streaming_content) == stored and stored.startswith(b"%PDF")
+
+
+def test_the_private_bucket_must_not_be_the_public_one():
+    refused = load_production(
+        {
+            **{k: v for k, v in GOOD.items() if k != "MEDIA_SERVED_BY"},
+            "AWS_STORAGE_BUCKET_NAME": "ocop-media",
+            "PRIVATE_FILES_BUCKET": "ocop-media",
+        }
+    )
+    assert refused.returncode != 0 and "PRIVATE_FILES_BUCKET" in refused.stderr
+    shared = production_settings(
+        {**GOOD, "PRIVATE_FILES_BUCKET": "ocop-private", "AWS_S3_ENDPOINT_URL": "https://s3.vn"},
+        "AWS_S3_ENDPOINT_URL",
+        "PRIVATE_FILES_BUCKET",
+    )
+    assert shared == {
+        "AWS_S3_ENDPOINT_URL": "https://s3.vn",
+        "PRIVATE_FILES_BUCKET": "ocop-private",
+    }
