@@ -94,11 +94,16 @@ class ProductDocument(Document):
         )
 
 
+def hosts() -> list[str]:
+    """``ELASTICSEARCH_URL``: one address, or the nodes of a cluster separated by commas."""
+    return [url.strip() for url in settings.ELASTICSEARCH_URL.split(",") if url.strip()]
+
+
 def connect():
     # No retries inside a web request: a failed query falls back to the database, a failed
     # index update is retried by Celery.
     return connections.create_connection(
-        alias="default", hosts=[settings.ELASTICSEARCH_URL], request_timeout=3, max_retries=0
+        alias="default", hosts=hosts(), request_timeout=3, max_retries=0
     )
 
 

@@ -94,7 +94,9 @@ def _check_search() -> dict:
     try:
         from elasticsearch import Elasticsearch
 
-        client = Elasticsearch(settings.ELASTICSEARCH_URL, request_timeout=2)
+        from catalog.search_es import hosts
+
+        client = Elasticsearch(hosts(), request_timeout=2)
         return {"status": "ok" if client.ping() else "error", "backend": "elasticsearch"}
     except Exception as exc:
         return {"status": "error", "backend": "elasticsearch", "error": exc.__class__.__name__}

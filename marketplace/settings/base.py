@@ -129,6 +129,11 @@ if env("DATABASE_REPLICA_URL"):
         env("DATABASE_REPLICA_URL"), conn_max_age=int(env("DB_CONN_MAX_AGE", "0"))
     )
     DATABASES["replica"]["TEST"] = {"MIRROR": "default"}
+# Behind PgBouncer in transaction mode: no server-side cursors (Django's documented setting),
+# which also turns off the scan resolver's prepared statement (traceability.resolver).
+if env_bool("DB_TRANSACTION_POOLER"):
+    for _database in DATABASES.values():
+        _database["DISABLE_SERVER_SIDE_CURSORS"] = True
 DATABASE_ROUTERS = ["marketplace.db_router.ReplicaRouter"]
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

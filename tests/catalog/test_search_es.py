@@ -116,3 +116,11 @@ def test_a_reindex_drops_only_its_own_stale_versions():
     ]
     stale = stale_versions("ocop-products", names, keep="ocop-products-20261207020000-0f0f0f")
     assert stale == {"ocop-products-20261206101010-abc123", "ocop-products-19990101000000"}
+
+
+def test_a_cluster_is_several_addresses_separated_by_commas(settings):
+    from catalog.search_es import connect, hosts
+
+    settings.ELASTICSEARCH_URL = " http://10.0.0.1:9200, http://10.0.0.2:9200 ,http://10.0.0.3:9200"
+    assert hosts() == ["http://10.0.0.1:9200", "http://10.0.0.2:9200", "http://10.0.0.3:9200"]
+    assert len(connect().transport.node_pool.all()) == 3

@@ -283,3 +283,14 @@ def test_a_replica_is_used_only_when_configured_and_keeps_its_connections():
     assert list(both) == ["default", "replica"]
     assert both["replica"]["HOST"] == "10.0.0.2" and both["replica"]["USER"] == "reader"
     assert both["replica"]["CONN_MAX_AGE"] == 600 and both["replica"]["CONN_HEALTH_CHECKS"]
+
+
+def test_behind_a_transaction_pooler_no_server_side_cursors_anywhere():
+    databases = production_settings(
+        {**GOOD, "DB_TRANSACTION_POOLER": "1", "DATABASE_REPLICA_URL": "postgres://r@10.0.0.2/db"},
+        "DATABASES",
+    )["DATABASES"]
+    assert all(db["DISABLE_SERVER_SIDE_CURSORS"] for db in databases.values())
+    assert not production_settings(GOOD, "DATABASES")["DATABASES"]["default"].get(
+        "DISABLE_SERVER_SIDE_CURSORS"
+    )
