@@ -112,6 +112,8 @@ class ProductCards(Sequence):
 
     def render(self, context) -> str:
         """The cards' HTML, in order; ``context`` is the page's template context."""
+        # The cached page goes when one of these products changes what its card says.
+        pagecache.shows(*(f"product:{pk}" for pk in self.ids))
         if self._html is None:
             batch = self._batch or [self]
             drawn = _draw([pk for cards in batch for pk in cards.ids], batch, context)

@@ -315,7 +315,11 @@ class ProductPage(FoldedTitle, Page):
 
     def get_context(self, request, *args, **kwargs):
         context = super().get_context(request, *args, **kwargs)
+        from marketplace.pagecache import shows
+
         from .selectors import product_detail
+
+        shows(f"product:{self.pk}")  # its cached pages go when its stock state changes
 
         # A preview (draft, moderation) renders this in-memory revision, not the live row.
         if getattr(request, "is_preview", False) or self.pk is None:

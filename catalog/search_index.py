@@ -85,8 +85,11 @@ def findable(page_ids: Iterable[int]):
     return with_listing_data(live_products().filter(pk__in=list(page_ids)))
 
 
-def index_products(page_ids: Iterable[int]) -> int:
-    """Write the search rows of ``page_ids`` (delete those no longer findable)."""
+def index_products(page_ids: Iterable[int], *, stock_only: bool = False) -> int:
+    """Write the search rows of ``page_ids`` (delete those no longer findable).
+
+    ``stock_only``: only their stock state changed, so only the cached pages that show them
+    are invalidated afterwards (``catalog.signals.stock_tags``), not every page."""
     page_ids = list(dict.fromkeys(int(pk) for pk in page_ids))
     pages = list(findable(page_ids))
     written = {page.pk for page in pages}
@@ -126,8 +129,9 @@ def index_products(page_ids: Iterable[int]) -> int:
 
     cache.delete(VOCABULARY_KEY)  # spelling corrections learn the new words
     # Listings, facets and cards read these rows: pages rendered from the old rows (between
-    # the change's commit, which bumped already, and this task) must not be served again.
-    bump()
+    # the change's commit, which invalidated already, and this task) must not be served again.
+    stale = _invalidate_for(page_ids, stock_only)
+    stale()
     if settings.ELASTICSEARCH_URL:
         from .search_es import index_documents
 
@@ -136,8 +140,18 @@ def index_products(page_ids: Iterable[int]) -> int:
         except Exception as exc:  # the search server being away never breaks publishing
             logger.warning("elasticsearch: index update failed, will retry: %s", exc)
             raise
-        bump()  # and again for pages rendered from Elasticsearch's old documents meanwhile
+        stale()  # and again for pages rendered from Elasticsearch's old documents meanwhile
     return len(pages)
+
+
+def _invalidate_for(page_ids: list[int], stock_only: bool):
+    if not stock_only:
+        return bump
+    from marketplace.pagecache import invalidate
+
+    from .signals import stock_tags
+
+    return lambda: invalidate(stock_tags(page_ids))
 
 
 def rebuild(progress=None, chunk: int = 200) -> int:

@@ -15,7 +15,7 @@ from wagtail.signals import page_published, page_unpublished, post_page_move
 
 from marketplace.models import Cooperative
 from marketplace.outbox import enqueue
-from marketplace.pagecache import bump
+from marketplace.pagecache import bump, invalidate
 
 from .models import (
     Category,
@@ -38,6 +38,25 @@ def changed(page_ids=()) -> None:
         ProductSearchEntry.objects.filter(page_id__in=ids).update(indexed_at=timezone.now())
         enqueue("catalog.tasks.index_products", page_ids=ids)
     bump()
+
+
+def stock_tags(page_ids) -> list[str]:
+    """What a change of these products' stock state makes stale: the pages that show them
+    (their own, and every page with their card) and search results (availability facets)."""
+    return [*(f"product:{int(pk)}" for pk in page_ids), "search"]
+
+
+def stock_changed(page_ids) -> None:
+    """Products ``page_ids`` sold out, came back or began to run low. Their search rows and
+    cards move as for any change, but only the cached pages that show them go: the state of
+    one product changes every few checkouts on a busy day, and every other page is as it
+    was (listings are ordered by featured flag and name, never by stock)."""
+    ids = sorted({int(pk) for pk in page_ids if pk})
+    if not ids:
+        return
+    ProductSearchEntry.objects.filter(page_id__in=ids).update(indexed_at=timezone.now())
+    enqueue("catalog.tasks.index_products", page_ids=ids, stock_only=True)
+    invalidate(stock_tags(ids))
 
 
 def _page_event(sender, instance, **kwargs):

@@ -29,9 +29,11 @@ def _availability_changed(variant_id: int, delta: int) -> None:
     after = row[0] - row[1]
     if _state(after) != _state(after - delta):
         from .models import ProductVariant
-        from .signals import changed
+        from .signals import stock_changed
 
-        changed(ProductVariant.objects.filter(pk=variant_id).values_list("page_id", flat=True))
+        stock_changed(
+            ProductVariant.objects.filter(pk=variant_id).values_list("page_id", flat=True)
+        )
 
 
 def stock_set_on_hand(*, variant_id: int, on_hand: int) -> Stock:

@@ -4,7 +4,7 @@ from celery import shared_task
 
 
 @shared_task(bind=True, max_retries=10, default_retry_delay=30)
-def index_products(self, page_ids: list[int]) -> int:
+def index_products(self, page_ids: list[int], stock_only: bool = False) -> int:
     """Rewrite the search rows (and Elasticsearch documents) of these products.
 
     A search server that is down makes this retry later; publishing and checkout never wait
@@ -13,7 +13,7 @@ def index_products(self, page_ids: list[int]) -> int:
     from .search_index import index_products as write
 
     try:
-        return write(page_ids)
+        return write(page_ids, stock_only=stock_only)
     except Exception as exc:
         if self.request.is_eager:
             raise

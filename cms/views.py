@@ -13,6 +13,7 @@ from catalog.search import (
     log_search,
     search_products,
 )
+from marketplace.pagecache import shows
 
 FACET_PARAMS = {
     "category": "category",
@@ -35,6 +36,7 @@ def search(request):
     """``/search/?q=&category=&province=&cooperative=&stars=&price_min=&price_max=
     &availability=&sort=&page=``: a plain GET form, so every result page has a shareable URL
     and works without JavaScript."""
+    shows("search")  # availability facets count every product: any stock change shows
     query = request.GET.get("q", "")
     filters, notes = Filters.from_params(request.GET)
     page, page_note = _page_number(request.GET.get("page", ""))
@@ -98,6 +100,7 @@ def search(request):
 @require_GET
 def suggest(request):
     """Autocomplete: JSON ``{"suggestions": [{kind, label, detail, url}]}`` from 2 characters."""
+    shows("search")
     response = JsonResponse({"suggestions": autocomplete(request.GET.get("q", ""))})
     response["Cache-Control"] = "public, max-age=60"
     return response

@@ -18,11 +18,21 @@ cart, checkout, order, account and admin pages (``never_cache``) and staff previ
 never stored. The key includes the local date, since pre-order windows and
 OCOP certificates open and lapse by date.
 
+The frequent change — a product selling out or coming back, every few checkouts on a busy
+day — does not make every page stale: a page says what it shows while it renders
+(``shows("product:42")``: a product's page and every page with its card; ``shows("search")``:
+search results, whose availability facets count every product), and ``invalidate(tags)``
+deletes just the pages that said so (a Redis set per tag, in one Lua script). A page rendered
+across such a change is not stored: every invalidation moves an *epoch*, read with the page
+before rendering, and the store (another script) only happens if the epoch has not moved.
+Caches other than django-redis have no scripts: there ``invalidate`` bumps the version.
+
 Redis down: the cache is skipped (a warning is logged) and pages render uncached; after a
 failure the cache is not tried again for ``PAGE_CACHE_RETRY_SECONDS`` in this process, so
 an outage does not add a connection timeout to every request.
 """
 
+import contextvars
 import functools
 import hashlib
 import logging
@@ -43,6 +53,8 @@ from . import redis_held
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "pagecache:version"
+EPOCH_KEY = "pagecache:epoch"
+TAG_KEY = "pagecache:tag:"  # + a tag: the set of page keys that showed it
 SKIP_PREFIXES = (
     "/admin/",
     "/django-admin/",
@@ -57,8 +69,35 @@ SKIP_PREFIXES = (
     "/.well-known/",
 )
 KEPT_HEADERS = ("Content-Type", "Content-Language", "Vary", "X-Frame-Options")
-FETCHED = "ocop.pagecache.fetched"  # environ: (key, version) the WSGI short way found stale
+FETCHED = "ocop.pagecache.fetched"  # environ: (key, version, epoch) the short way found stale
 _down_until = 0.0
+_shown: contextvars.ContextVar[set[str] | None] = contextvars.ContextVar("shown", default=None)
+
+# Store the page with its tags, unless an invalidation happened since it started rendering.
+# KEYS: epoch, page, tag sets...; ARGV: epoch read before rendering, seconds, entry.
+_STORE = """
+if (redis.call('GET', KEYS[1]) or '0') ~= ARGV[1] then return 0 end
+redis.call('SET', KEYS[2], ARGV[3], 'EX', ARGV[2])
+for i = 3, #KEYS do
+  redis.call('SADD', KEYS[i], KEYS[2])
+  redis.call('EXPIRE', KEYS[i], ARGV[2])
+end
+return 1
+"""
+# Move the epoch, delete the pages that showed any of the tags and the tags' sets.
+# KEYS: epoch, tag sets...
+_INVALIDATE = """
+redis.call('INCR', KEYS[1])
+local deleted = 0
+for i = 2, #KEYS do
+  local pages = redis.call('SMEMBERS', KEYS[i])
+  for j = 1, #pages, 500 do
+    deleted = deleted + redis.call('DEL', unpack(pages, j, math.min(j + 499, #pages)))
+  end
+  redis.call('DEL', KEYS[i])
+end
+return deleted
+"""
 
 
 def _cache():
@@ -104,24 +143,82 @@ def _bump_now() -> None:
         _failed(exc)
 
 
-def _fetch(key: str):
-    """(current version, stored entry or None) in one round trip."""
-    cache = _cache()
+def _redis(cache):
+    """The django-redis client of ``cache`` (None for other backends)."""
     client = getattr(cache, "client", None)
-    if client is not None and hasattr(client, "get_client"):
+    return client if client is not None and hasattr(client, "get_client") else None
+
+
+def _fetch(key: str):
+    """(current version, stored entry or None, epoch) in one round trip."""
+    cache = _cache()
+    client = _redis(cache)
+    if client is not None:
         # django-redis: one MGET on a connection this thread keeps, skipping per-key
-        # bookkeeping (the version is an integer Redis keeps as text; entries are
+        # bookkeeping (version and epoch are integers Redis keeps as text; entries are
         # django-redis pickles).
-        raw_version, raw_entry = redis_held.command(
+        raw_version, raw_entry, raw_epoch = redis_held.command(
             client.get_client(write=False),
             "MGET",
             cache.make_key(VERSION_KEY),
             cache.make_key(key),
+            cache.make_key(EPOCH_KEY),
         )
         version = int(raw_version) if raw_version is not None else 0
-        return version, client.decode(raw_entry) if raw_entry is not None else None
+        entry = client.decode(raw_entry) if raw_entry is not None else None
+        return version, entry, int(raw_epoch) if raw_epoch is not None else 0
     found = cache.get_many([key, VERSION_KEY])
-    return found.get(VERSION_KEY, 0), found.get(key)
+    return found.get(VERSION_KEY, 0), found.get(key), 0
+
+
+def shows(*tags: str) -> None:
+    """The page being rendered shows these (``product:<id>``, ``search``): a later
+    ``invalidate`` of one of them drops it from the cache. Outside a render: nothing."""
+    shown = _shown.get()
+    if shown is not None:
+        shown.update(tags)
+
+
+def invalidate(tags) -> None:
+    """Pages that showed any of ``tags`` are stale from now on (and again when the
+    transaction commits, for a render that read the old rows meanwhile)."""
+    tags = sorted(set(tags))
+    if not tags:
+        return
+    _invalidate_now(tags)
+    transaction.on_commit(lambda: _invalidate_now(tags))
+
+
+def _invalidate_now(tags: list[str]) -> None:
+    if settings.PAGE_CACHE_SECONDS <= 0:
+        return
+    cache = _cache()
+    client = _redis(cache)
+    if client is None:
+        _bump_now()  # no scripts here: every page is stale
+        return
+    try:
+        keys = [cache.make_key(EPOCH_KEY), *(cache.make_key(TAG_KEY + t) for t in tags)]
+        client.get_client(write=True).eval(_INVALIDATE, len(keys), *keys)
+    except Exception as exc:
+        _failed(exc)
+        _bump_now()
+
+
+def _store(key: str, entry: tuple, tags: set[str], epoch: int) -> None:
+    cache = _cache()
+    client = _redis(cache)
+    if client is None:
+        cache.set(key, entry, settings.PAGE_CACHE_SECONDS)
+        return
+    keys = [
+        cache.make_key(EPOCH_KEY),
+        cache.make_key(key),
+        *(cache.make_key(TAG_KEY + t) for t in sorted(tags)),
+    ]
+    client.get_client(write=True).eval(
+        _STORE, len(keys), *keys, epoch, settings.PAGE_CACHE_SECONDS, client.encode(entry)
+    )
 
 
 def get_fragments(keys: list[str]) -> dict:
@@ -208,10 +305,11 @@ class PageCacheMiddleware:
         key = _key(request.META)
         fetched = request.META.pop(FETCHED, None)
         if fetched is not None and fetched[0] == key:  # the WSGI short way looked already
-            version, entry = fetched[1], None
+            _, version, epoch = fetched
+            entry = None
         else:
             try:
-                version, entry = _fetch(key)
+                version, entry, epoch = _fetch(key)
             except Exception as exc:
                 _failed(exc)
                 return self.get_response(request)
@@ -222,17 +320,18 @@ class PageCacheMiddleware:
                 response[name] = value
             response["X-Page-Cache"] = "hit"
             return response
-        response = self.get_response(request)
+        token = _shown.set(set())
+        try:
+            response = self.get_response(request)
+            tags = _shown.get()
+        finally:
+            _shown.reset(token)
         if _cacheable_response(response):
             patch_cache_control(response, public=True, max_age=0, must_revalidate=True)
             headers = [(h, response[h]) for h in KEPT_HEADERS if h in response]
             headers.append(("Cache-Control", response["Cache-Control"]))
             try:
-                _cache().set(
-                    key,
-                    (version, response.status_code, headers, response.content),
-                    settings.PAGE_CACHE_SECONDS,
-                )
+                _store(key, (version, response.status_code, headers, response.content), tags, epoch)
             except Exception as exc:
                 _failed(exc)
             response["X-Page-Cache"] = "miss"
@@ -285,12 +384,12 @@ def wsgi_hit(environ) -> tuple[str, list[tuple[str, str]], bytes] | None:
         return None
     key = _key(environ)
     try:
-        version, entry = _fetch(key)
+        version, entry, epoch = _fetch(key)
     except Exception as exc:
         _failed(exc)
         return None
     if entry is None or entry[0] != version:
-        environ[FETCHED] = (key, version)
+        environ[FETCHED] = (key, version, epoch)
         return None
     _, status, headers, body = entry
     return (

@@ -3,6 +3,8 @@ on the very next request they do not; nobody gets another user's page; Redis dow
 pages uncached."""
 
 import logging
+import re
+from types import SimpleNamespace
 
 import pytest
 from django.core.cache import caches
@@ -397,3 +399,104 @@ def test_the_short_way_leaves_the_rest_to_django(app, settings, product, tree):
 
     settings.MIDDLEWARE = ["django.middleware.gzip.GZipMiddleware", *settings.MIDDLEWARE]
     assert not CachedPages(WSGIHandler()).enabled
+
+
+# --- invalidation by what a page shows (django-redis: CI runs these on Redis) -------------
+
+
+@pytest.fixture
+def redis_pages(cached):
+    if "RedisCache" not in cached.CACHES["pages"]["BACKEND"]:
+        pytest.skip("needs REDIS_URL: tag invalidation is Redis scripts (CI sets it)")
+    return cached
+
+
+@pytest.fixture
+def shop(tree):
+    """Two teas of the same cooperative and category, and the pages that show them."""
+    from cms.models import RegionPage
+
+    tea = add_product(tree.coop_page, title="Chè búp La Bằng", price=125_000, stock=20)
+    oolong = add_product(tree.coop_page, title="Hồng trà La Bằng", price=180_000, stock=20)
+    region = RegionPage(title="Thái Nguyên", slug="thai-nguyen", province_code=19)
+    tree.home.add_child(instance=region)
+    region.save_revision().publish()
+    return SimpleNamespace(tree=tree, tea=tea, oolong=oolong, region=region)
+
+
+def storefront_urls(shop) -> list[str]:
+    from django.utils import translation
+
+    with translation.override("vi"):  # page URLs follow the active language
+        return _storefront_urls(shop)
+
+
+def _storefront_urls(shop) -> list[str]:
+    urls = [
+        "/",
+        shop.tree.category_page.url,
+        shop.tree.coop_page.url,
+        shop.region.url,
+        shop.tea.url,
+        shop.oolong.url,
+        "/search/?q=che",
+        "/search/?q=hong+tra",
+        "/search/suggest/?q=che",
+    ]
+    return urls + ["/en" + url for url in urls]
+
+
+def test_a_stock_state_change_drops_only_the_pages_that_show_the_product(
+    client, redis_pages, shop, django_capture_on_commit_callbacks
+):
+    urls = storefront_urls(shop)
+    for url in urls:
+        get(client, url)
+    with django_capture_on_commit_callbacks(execute=True):  # the index task runs too
+        stock_set_on_hand(variant_id=shop.tea.variants.get().pk, on_hand=0)  # sold out
+    state = {url: get(client, url)[0]["X-Page-Cache"] for url in urls}
+    oolong = urls[5]
+    # Its own page, every page with its card (the home page, the category, the cooperative,
+    # the region) and search results: everything but the other tea's page.
+    assert {url for url, hit in state.items() if hit == "hit"} == {oolong, "/en" + oolong}, state
+    _, html = get(client, urls[4])
+    assert "Hết hàng" in html or "hết hàng" in html
+
+
+def test_after_a_stock_state_change_every_cached_page_is_what_a_fresh_render_shows(
+    client, redis_pages, shop, django_capture_on_commit_callbacks
+):
+    """What a shopper is served from the cache equals the page rendered afresh (another
+    query string is another entry), for every page, after each kind of stock change."""
+    urls = storefront_urls(shop)
+    variant = shop.tea.variants.get().pk
+    for on_hand in (0, 3, 40):  # sold out, a few left, in stock
+        for url in urls:
+            get(client, url)
+        with django_capture_on_commit_callbacks(execute=True):
+            stock_set_on_hand(variant_id=variant, on_hand=on_hand)
+        for url in urls:
+            served = get(client, url)[1]
+            fresh = get(client, url + ("&" if "?" in url else "?") + f"fresh={on_hand}")[1]
+            # Links to the same page in the other language keep the query string.
+            fresh = re.sub(rf"(\?|&amp;|&)fresh={on_hand}", "", fresh)
+            assert served == fresh, (url, on_hand)
+
+
+def test_a_page_rendered_across_an_invalidation_is_not_stored(redis_pages):
+    """The render read the epoch, an invalidation came, then the render tried to store."""
+    from marketplace import pagecache
+
+    key = "pagecache:page:test-across"
+    version, entry, epoch = pagecache._fetch(key)
+    assert entry is None
+    pagecache._invalidate_now(["product:1"])  # meanwhile
+    pagecache._store(key, (version, 200, [], b"old"), {"product:1"}, epoch)
+    assert pagecache._fetch(key)[1] is None  # not stored: the next request renders again
+    version, _, epoch = pagecache._fetch(key)
+    pagecache._store(key, (version, 200, [], b"new"), {"product:1"}, epoch)
+    assert pagecache._fetch(key)[1] == (version, 200, [], b"new")
+    pagecache._invalidate_now(["product:2"])  # not shown on it: still there
+    assert pagecache._fetch(key)[1] is not None
+    pagecache._invalidate_now(["product:1"])
+    assert pagecache._fetch(key)[1] is None
