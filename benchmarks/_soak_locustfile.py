@@ -12,7 +12,7 @@ import random
 import re
 import time
 
-from locust import HttpUser, between, events, task
+from locust import HttpUser, between, constant_throughput, events, task
 
 with open(os.environ["SOAK_PLAN"]) as _plan:
     PLAN = json.load(_plan)
@@ -36,8 +36,13 @@ def _count_cache(response) -> None:
         seen["cache"][state] += 1
 
 
+PACE = float(os.environ.get("SOAK_PACE") or 0)
+
+
 class Visitor(HttpUser):
-    wait_time = between(0.05, 0.3)
+    # Paced: each user starts a task every 1/PACE seconds (an offered load that does not grow
+    # with the answers' speed); unpaced: the next one 0.05-0.3 s after an answer.
+    wait_time = constant_throughput(PACE) if PACE else between(0.05, 0.3)
 
     def on_start(self):
         self.client.headers.update(PROXY)

@@ -11,7 +11,8 @@ What it does, all on 127.0.0.1:
    the run (so the demo stamps verify), and Redis database 6 emptied. Stock of the variants the
    shoppers buy is raised to 100,000 so the run measures the shop, not sold-out answers.
 2. The ``Procfile``'s processes through honcho under ``marketplace.settings.production``:
-   gunicorn (``WEB_CONCURRENCY`` 2), the worker (default, email, search), the stamps worker
+   gunicorn (``WEB_CONCURRENCY`` 2 x cores + 1, as ``tasks.py prod``), the worker (default,
+   email, search), the stamps worker
    and beat.
 3. locust, headless (``benchmarks/_soak_locustfile.py``): browse 70 % (home, categories,
    cooperatives, products), search 15 %, add to cart and check out 5 % (cash on delivery or
@@ -35,6 +36,7 @@ import base64
 import csv
 import json
 import os
+import resource
 import signal
 import subprocess
 import sys
@@ -57,7 +59,7 @@ STOCK = 100_000
 QUERIES = ["che", "chè la bằng", "mat ong", "miến dong", "na la hien", "gao", "nam", "tra"]
 
 
-def production_env(database_url: str) -> dict:
+def production_env(database_url: str, web_workers: int = 2 * tb.CORES + 1) -> dict:
     from cryptography.hazmat.primitives import serialization
     from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
@@ -87,7 +89,7 @@ def production_env(database_url: str) -> dict:
         "STATIC_ROOT": str(static),
         "VIETQR_WEBHOOK_SECRET": BANK_SECRET,
         "BIND": f"127.0.0.1:{PORT}",
-        "WEB_CONCURRENCY": "2",
+        "WEB_CONCURRENCY": str(web_workers),
         "LOG_LEVEL": "WARNING",
         "BEAT_SCHEDULE_FILE": str(Path(tempfile.gettempdir()) / "ocop-soak-beat"),
     }
@@ -320,11 +322,23 @@ def main() -> None:
     parser.add_argument("--minutes", type=float, default=5)
     parser.add_argument("--users", type=int, default=24)
     parser.add_argument("--change-every", type=float, default=10.0)
+    parser.add_argument(
+        "--web-workers",
+        type=int,
+        default=2 * tb.CORES + 1,
+        help="gunicorn workers (default as `tasks.py prod`: 2 x cores + 1)",
+    )
+    parser.add_argument(
+        "--pace",
+        type=float,
+        default=0,
+        help="tasks per second per user (0: as fast as answers come, 0.05-0.3 s apart)",
+    )
     args = parser.parse_args()
 
     url = os.environ.get("SOAK_DATABASE_URL", DEFAULT_URL)
     fresh_database(url)
-    env = production_env(url)
+    env = production_env(url, args.web_workers)
     print("preparing the database (demo data under production settings)…", file=sys.stderr)
     prepare(env)
     os.environ.update({k: v for k, v in env.items() if k != "PATH"})
@@ -351,6 +365,7 @@ def main() -> None:
             daemon=True,
         )
         started = time.monotonic()
+        busy, own = tb._machine_busy_seconds(), resource.getrusage(resource.RUSAGE_CHILDREN)
         changer.start()
         subprocess.run(
             [
@@ -369,14 +384,24 @@ def main() -> None:
                 "--csv",
                 str(work / "locust"),
                 "--only-summary",
+                "--stop-timeout",  # a checkout under way when the time is up finishes
+                "30",
                 "--loglevel",
                 "WARNING",
             ],
             cwd=ROOT,
-            env={**env, "SOAK_PLAN": str(work / "plan.json"), "SOAK_OUT": str(work / "seen.json")},
+            env={
+                **env,
+                "SOAK_PLAN": str(work / "plan.json"),
+                "SOAK_OUT": str(work / "seen.json"),
+                "SOAK_PACE": str(args.pace),
+            },
             check=False,
         )
         elapsed = time.monotonic() - started
+        busy = tb._machine_busy_seconds() - busy
+        done = resource.getrusage(resource.RUSAGE_CHILDREN)
+        load = (done.ru_utime + done.ru_stime) - (own.ru_utime + own.ru_stime)  # locust's
         stop.set()
         changer.join()
         drain()
@@ -389,8 +414,10 @@ def main() -> None:
             os.killpg(stack.pid, signal.SIGKILL)
     seen = json.loads((work / "seen.json").read_text())
 
+    pace = f"{args.pace:g} tasks/s each" if args.pace else "0.05-0.3 s between answers"
     print(
-        f"\nSoak: {args.users} users for {elapsed:.0f} s, production settings, gunicorn 2 workers,"
+        f"\nSoak: {args.users} users ({pace}) for {elapsed:.0f} s, production settings,"
+        f" gunicorn {args.web_workers} workers,"
     )
     print(f"a worker, the stamps worker and beat; {len(changes)} stock-state changes.\n")
     rows = percentiles(work / "locust_stats.csv")
@@ -416,7 +443,12 @@ def main() -> None:
         default=0,
     )
     print(f"\nerrors {errors}; worst p99 {worst:.0f} ms (target 200); logs in {work}")
-    print(f"load average at the end: {os.getloadavg()[0]:.1f} on {tb.CORES} cores")
+    cpu = elapsed * tb.CORES
+    print(
+        f"CPU during the run: {busy / cpu:.0%} of {tb.CORES} cores busy, of which the load"
+        f" generator (locust) {load / cpu:.0%} and the stack (gunicorn, Celery, PostgreSQL,"
+        f" Redis) with everything else {(busy - load) / cpu:.0%}"
+    )
 
 
 if __name__ == "__main__":

@@ -19,13 +19,15 @@ logger = logging.getLogger(__name__)
 
 def enqueue(task: str, **kwargs) -> OutboxMessage:
     message = OutboxMessage.objects.create(task=task, kwargs=kwargs)
-    transaction.on_commit(lambda: send(message.pk), robust=True)
+    # Just committed and unsent: no need to read it back (``drain`` sending it meanwhile too is
+    # the double send idempotent tasks already allow).
+    transaction.on_commit(lambda: send(message.pk, fresh=message), robust=True)
     return message
 
 
-def send(message_id: int) -> bool:
+def send(message_id: int, *, fresh: OutboxMessage | None = None) -> bool:
     """Hand one message to the broker; True when it went. Never raises for a broker outage."""
-    message = OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).first()
+    message = fresh or OutboxMessage.objects.filter(pk=message_id, sent_at__isnull=True).first()
     if message is None:
         return True
     try:

@@ -23,6 +23,7 @@ from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 
 from marketplace import redis_held
+from marketplace.bulk_sql import update_rows
 
 from .models import AnomalyFlag, Batch, Scan, Stamp
 
@@ -431,8 +432,9 @@ def _write(entries: list[dict]) -> int:
                 if e.get("province"):
                     stamp.last_scan_province = e.get("province")
                     stamp.last_province_scan_at = at
-        Stamp.objects.bulk_update(
-            list(stamps.values()),
+        update_rows(
+            Stamp,
+            stamps.values(),
             [
                 "scan_count",
                 "first_scanned_at",
@@ -441,7 +443,6 @@ def _write(entries: list[dict]) -> int:
                 "last_scan_province",
                 "last_province_scan_at",
             ],
-            batch_size=500,
         )
         _store_flags(flags)
     return len(entries)
@@ -478,7 +479,7 @@ def _store_flags(flags: dict) -> None:
                 flag.outcome = AnomalyFlag.Outcome.OPEN  # broken again since the review
             changed.append(flag)
     AnomalyFlag.objects.bulk_create(new, ignore_conflicts=True)
-    AnomalyFlag.objects.bulk_update(changed, ["occurrences", "detail", "last_seen", "outcome"])
+    update_rows(AnomalyFlag, changed, ["occurrences", "detail", "last_seen", "outcome"])
 
 
 def now_iso() -> str:
