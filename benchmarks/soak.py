@@ -43,6 +43,7 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.parse
 import urllib.request
 from pathlib import Path
 
@@ -54,6 +55,7 @@ VENV_BIN = Path(sys.executable).parent
 DEFAULT_URL = "postgres://postgres@127.0.0.1:5432/ocop_soak"
 REDIS_URL = "redis://127.0.0.1:6379/6"
 PORT = 8765
+SMTP_PORT = 8025
 BANK_SECRET = "soak-bank-secret-0123456789"
 STOCK = 100_000
 QUERIES = ["che", "chè la bằng", "mat ong", "miến dong", "na la hien", "gao", "nam", "tra"]
@@ -88,11 +90,27 @@ def production_env(database_url: str, web_workers: int = 2 * tb.CORES + 1) -> di
         "MEDIA_SERVED_BY": "webserver",
         "STATIC_ROOT": str(static),
         "VIETQR_WEBHOOK_SECRET": BANK_SECRET,
+        "EMAIL_HOST": "127.0.0.1",
+        "EMAIL_PORT": str(SMTP_PORT),
         "BIND": f"127.0.0.1:{PORT}",
         "WEB_CONCURRENCY": str(web_workers),
         "LOG_LEVEL": "WARNING",
         "BEAT_SCHEDULE_FILE": str(Path(tempfile.gettempdir()) / "ocop-soak-beat"),
     }
+
+
+class MailSink:
+    """The soak's SMTP server (aiosmtpd on 127.0.0.1): counts what the workers deliver."""
+
+    def __init__(self):
+        from aiosmtpd.controller import Controller
+
+        self.delivered = 0
+        self.controller = Controller(self, hostname="127.0.0.1", port=SMTP_PORT)
+
+    async def handle_DATA(self, server, session, envelope):
+        self.delivered += 1
+        return "250 Message accepted for delivery"
 
 
 def fresh_database(url: str) -> None:
@@ -167,6 +185,19 @@ def state() -> dict:
     }
 
 
+def outbox_high_water() -> int:
+    from marketplace.models import OutboxMessage
+
+    return OutboxMessage.objects.order_by("-pk").values_list("pk", flat=True).first() or 0
+
+
+def emails_queued(after_pk: int) -> int:
+    """E-mail tasks queued since ``after_pk`` (each sends one message when it has an address)."""
+    from marketplace.models import OutboxMessage
+
+    return OutboxMessage.objects.filter(pk__gt=after_pk, task__contains=".send_").count()
+
+
 def toggle_stock(variant_id: int, stop: threading.Event, every: float, log: list) -> None:
     """A cooperative's stock edits: sold out, then back in stock, every ``every`` seconds."""
     from django.db import close_old_connections
@@ -196,6 +227,20 @@ def wait_healthy(seconds: float = 90) -> None:
             pass
         time.sleep(1)
     sys.exit("the stack did not report ok on /healthz")
+
+
+def warm(plan: dict) -> int:
+    """Each page and search of the plan requested once: a shop that has been running has its
+    cache warm, so the figures are of its steady state, not of its first seconds."""
+    urls = [url for urls in plan["pages"].values() for url in urls]
+    urls += [f"/search/?q={urllib.parse.quote(q)}" for q in plan["queries"]]
+    for url in urls:
+        request = urllib.request.Request(
+            f"http://127.0.0.1:{PORT}{url}", headers={"X-Forwarded-Proto": "https"}
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:
+            response.read()
+    return len(urls)
 
 
 def drain(seconds: float = 120) -> None:
@@ -346,6 +391,8 @@ def main() -> None:
 
     work = Path(tempfile.mkdtemp(prefix="ocop-soak-"))
     the_plan = plan(work / "plan.json")
+    sink = MailSink()
+    sink.controller.start()
     stack_log = (work / "stack.log").open("w")
     stack = subprocess.Popen(
         [str(VENV_BIN / "honcho"), "start", "-f", str(ROOT / "Procfile")],
@@ -357,7 +404,9 @@ def main() -> None:
     )
     try:
         wait_healthy()
+        warmed = warm(the_plan)
         before = state()
+        before_outbox = outbox_high_water()
         stop, changes = threading.Event(), []
         changer = threading.Thread(
             target=toggle_stock,
@@ -406,7 +455,9 @@ def main() -> None:
         changer.join()
         drain()
         after = state()
+        emails = emails_queued(before_outbox)
     finally:
+        sink.controller.stop()
         os.killpg(stack.pid, signal.SIGTERM)
         try:
             stack.wait(timeout=60)
@@ -419,7 +470,10 @@ def main() -> None:
         f"\nSoak: {args.users} users ({pace}) for {elapsed:.0f} s, production settings,"
         f" gunicorn {args.web_workers} workers,"
     )
-    print(f"a worker, the stamps worker and beat; {len(changes)} stock-state changes.\n")
+    print(
+        f"a worker, the stamps worker and beat; {len(changes)} stock-state changes; {warmed}"
+        " pages requested once before (a running shop's cache is warm).\n"
+    )
     rows = percentiles(work / "locust_stats.csv")
     print(
         tb.table(
@@ -433,7 +487,11 @@ def main() -> None:
     hits, misses = seen["cache"]["hit"], seen["cache"]["miss"]
     rate = hits / (hits + misses) if hits + misses else 0
     print(f"\npage cache: {hits:,} hits, {misses:,} misses: hit rate {rate:.1%} (target >= 95 %)")
-    print(f"checkouts refused as sold out: {seen['refused']}\n")
+    print(f"checkouts refused as sold out: {seen['refused']}")
+    print(
+        f"e-mails: {emails:,} e-mail tasks queued,"
+        f" {sink.delivered:,} delivered to the SMTP server\n"
+    )
     checks = reconcile(before, after, seen)
     for what, figures, ok in checks:
         print(f"{'OK ' if ok else 'MISMATCH'}  {what}: {figures}")

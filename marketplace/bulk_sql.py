@@ -35,8 +35,7 @@ def update_rows(model, objects, fields: list[str]) -> int:
     names = ["pk"] + [f"v{i}" for i in range(len(columns))]
     unnest = ", ".join(f"%s::{t}[]" for t in types)
     assignments = ", ".join(
-        f"{quote(field.column)} = v.{name}"
-        for field, name in zip(columns, names[1:], strict=True)
+        f"{quote(field.column)} = v.{name}" for field, name in zip(columns, names[1:], strict=True)
     )
     sql = (
         f"UPDATE {quote(meta.db_table)} AS t SET {assignments}"

@@ -9,6 +9,19 @@ from django.core.mail import send_mail
 from django.template.loader import render_to_string
 from django.utils import translation
 
+# Options of the tasks that send e-mail: an SMTP server that refuses, drops or times out the
+# connection (``OSError``, which ``smtplib.SMTPException`` is too) is tried again, backing off
+# from 30 s to 30 min with jitter, for about five hours, instead of the e-mail being lost. The
+# longest wait stays under the broker's visibility timeout (an hour), so a waiting retry is
+# not handed to a second worker meanwhile.
+EMAIL_TASK_OPTIONS = {
+    "autoretry_for": (OSError,),
+    "retry_backoff": 30,
+    "retry_backoff_max": 1800,
+    "retry_jitter": True,
+    "max_retries": 15,
+}
+
 
 def send_templated(template: str, context: dict, to: list[str], language: str) -> None:
     to = sorted({address for address in to if address})

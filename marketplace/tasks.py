@@ -1,6 +1,8 @@
 from celery import shared_task
 from django.utils.module_loading import import_string
 
+from .mail import EMAIL_TASK_OPTIONS
+
 
 @shared_task
 def drain_outbox() -> int:
@@ -21,14 +23,14 @@ def run_django_task(self, path: str, args: list, task_kwargs: dict) -> None:
         raise self.retry(exc=exc) from exc
 
 
-@shared_task
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_application_email(application_id: int, kind: str) -> None:
     from .emails import application_email
 
     application_email(application_id, kind)
 
 
-@shared_task
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_invitation(invitation_id: int) -> None:
     from .emails import invitation_email
 

@@ -79,6 +79,11 @@ class CartLine(models.Model):
 
 
 class Order(models.Model):
+    # Wagtail's reference index ("used by" in the admin) is for content; recording every
+    # order's links to variants, cooperatives and users cost a task per save (three per
+    # checkout) and tells an editor nothing the order screens do not.
+    wagtail_reference_index_ignore = True
+
     class Status(models.TextChoices):
         AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
         PROCESSING = "processing", _("Being prepared")
@@ -168,6 +173,8 @@ class Order(models.Model):
 
 class SubOrder(models.Model):
     """One cooperative's part of an order: it confirms, packs, ships and delivers it."""
+
+    wagtail_reference_index_ignore = True  # as Order
 
     class Status(models.TextChoices):
         AWAITING_PAYMENT = "awaiting_payment", _("Awaiting payment")
@@ -366,6 +373,8 @@ class StatusChange(models.Model):
 
 class WebhookEvent(models.Model):
     """Every webhook we acted on, once: a second delivery of the same event does nothing."""
+
+    wagtail_reference_index_ignore = True  # as Order
 
     # Outcomes of notifications that matched no order: money nobody has accounted for yet.
     UNMATCHED_PREFIXES = ("unmatched", "unknown payment intent")

@@ -4,6 +4,8 @@ import logging
 
 from celery import shared_task
 
+from marketplace.mail import EMAIL_TASK_OPTIONS
+
 from . import emails, services
 from .models import Payment, Refund
 
@@ -16,42 +18,42 @@ def expire_unpaid_orders() -> int:
     return services.expire_unpaid_orders()
 
 
-@shared_task
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_order_placed(order_id: int) -> None:
     emails.order_placed(order_id)
 
 
-@shared_task
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_payment_received(order_id: int) -> None:
     emails.payment_received(order_id)
 
 
-@shared_task
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_order_cancelled(order_id: int) -> None:
     emails.order_cancelled(order_id)
 
 
-@shared_task
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_suborder_new(suborder_id: int) -> None:
     emails.suborder_new(suborder_id)
 
 
-@shared_task
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_suborder_shipped(suborder_id: int) -> None:
     emails.suborder_shipped(suborder_id)
 
 
-@shared_task
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_suborder_cancelled(suborder_id: int) -> None:
     emails.suborder_cancelled(suborder_id)
 
 
-@shared_task
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_low_stock(variant_id: int) -> None:
     emails.low_stock(variant_id)
 
 
-@shared_task
+@shared_task(**EMAIL_TASK_OPTIONS)
 def send_staff_attention(order_id: int) -> None:
     emails.staff_attention(order_id)
 

@@ -70,6 +70,72 @@ def test_checkout_succeeds_with_the_broker_down_and_mail_follows_later(
 
 
 @pytest.mark.django_db
+def test_a_checkout_and_its_order_moving_on_queue_only_their_emails(
+    client, shop, broker_down, django_capture_on_commit_callbacks, settings
+):
+    """No Wagtail reference-index task per order, sub-order or bank notification (the admin's
+    viewsets register their models for it): a checkout's side effects are its e-mails."""
+    from django.urls import resolve
+
+    # Wagtail's tasks through the outbox, and the admin's viewsets set up, as in production.
+    settings.TASKS = {"default": {"BACKEND": "marketplace.tasks_backend.CeleryOutboxBackend"}}
+    resolve("/admin/")
+    add(client, shop.tea_variant, 1)
+    with django_capture_on_commit_callbacks(execute=True):
+        assert client.post("/checkout/", checkout_data()).status_code == 302
+        order = Order.objects.get()
+        order.status = Order.Status.PROCESSING
+        order.save()
+        order.suborders.update(status="confirmed")
+        for part in order.suborders.all():
+            part.save()
+    queued = set(OutboxMessage.objects.values_list("task", flat=True))
+    # (The product's stock state may change too: its search row is then rewritten.)
+    assert queued - {"catalog.tasks.index_products"} == {
+        "orders.tasks.send_order_placed",
+        "orders.tasks.send_suborder_new",
+    }
+
+
+@pytest.mark.django_db
+def test_an_smtp_outage_delays_the_email_and_does_not_lose_it(shop, customer, monkeypatch):
+    """The mail server refuses twice (down, then dropping the session); the task tries again
+    and the shopper's confirmation goes once it answers."""
+    import smtplib
+
+    from django.core.mail.backends.locmem import EmailBackend
+
+    from orders.tasks import send_order_placed
+
+    order = services.place_order(
+        lines=[line(shop.tea_variant)], customer=customer, payment_method="cod"
+    )
+    mail.outbox.clear()
+    failures = [ConnectionRefusedError(111, "Connection refused"), smtplib.SMTPServerDisconnected()]
+    real = EmailBackend.send_messages
+
+    def flaky(self, messages):
+        if failures:
+            raise failures.pop(0)
+        return real(self, messages)
+
+    monkeypatch.setattr(EmailBackend, "send_messages", flaky)
+    # As a worker runs it: a failure is a retry, not an error raised here (eager retries
+    # come at once, without the wait).
+    propagates, app.conf.task_eager_propagates = app.conf.task_eager_propagates, False
+    try:
+        result = send_order_placed.apply(args=[order.pk])
+    finally:
+        app.conf.task_eager_propagates = propagates
+    assert result.successful()
+    assert not failures
+    assert [m.to for m in mail.outbox] == [[order.email]]
+    assert order.number in mail.outbox[0].subject
+    options = send_order_placed
+    assert options.max_retries and options.retry_backoff and OSError in options.autoretry_for
+
+
+@pytest.mark.django_db
 def test_drain_stops_while_the_broker_is_still_away(shop, customer, broker_down):
     services.place_order(lines=[line(shop.tea_variant)], customer=customer, payment_method="cod")
     assert drain() == 0
