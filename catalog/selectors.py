@@ -10,7 +10,12 @@ from .models import OcopCertification, ProductImage, ProductPage, ProductVariant
 CARD_IMAGE = "fill-480x480|format-webp"
 DETAIL_IMAGE = "fill-900x900|format-webp"
 THUMB_IMAGE = "fill-120x120|format-webp"
-RENDITION_SPECS = (CARD_IMAGE, DETAIL_IMAGE, THUMB_IMAGE)
+# A shared link's preview (Open Graph): 1.91:1 as Facebook and Zalo crop it, JPEG, which every
+# link scraper reads.
+SHARE_IMAGE = "fill-1200x630|format-jpeg|jpegquality-80"
+# (Wagtail looks a prefetched image's renditions up among the prefetched ones only: a spec
+# missing here would be created again on each view and collide with the stored one.)
+RENDITION_SPECS = (CARD_IMAGE, DETAIL_IMAGE, THUMB_IMAGE, SHARE_IMAGE)
 
 
 def _renditions_prefetch(lookup: str) -> Prefetch:

@@ -1,7 +1,9 @@
 from urllib.parse import urlencode
 
-from django.http import JsonResponse
+from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
+from django.templatetags.static import static
+from django.utils.cache import patch_cache_control
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET
 
@@ -103,4 +105,53 @@ def suggest(request):
     shows("search")
     response = JsonResponse({"suggestions": autocomplete(request.GET.get("q", ""))})
     response["Cache-Control"] = "public, max-age=60"
+    return response
+
+
+@require_GET
+def robots_txt(request):
+    """``/robots.txt``: private and per-visitor paths (both languages) kept out of crawlers,
+    and where the sitemap is."""
+    from .sharing import PRIVATE_PATHS
+
+    lines = ["User-agent: *"]
+    for path in PRIVATE_PATHS:
+        lines.append(f"Disallow: {path}")
+        if path in ("/cart/", "/checkout/", "/orders/", "/account/"):
+            lines.append(f"Disallow: /en{path}")
+    lines.append(f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}")
+    return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
+
+
+@require_GET
+def favicon(request):
+    """``/favicon.ico`` (browsers and link scrapers ask for it at the root)."""
+    response = HttpResponseRedirect(static("img/favicon.ico"))
+    patch_cache_control(response, public=True, max_age=86400)
+    return response
+
+
+@require_GET
+def web_manifest(request):
+    """``/manifest.webmanifest``: name, colours and icons for "Add to home screen"."""
+    from .sharing import SITE_NAME
+
+    data = {
+        "name": SITE_NAME,
+        "short_name": "OCOP",
+        "description": _("OCOP products sold by the cooperatives that make them"),
+        "lang": "vi",
+        "start_url": "/",
+        "scope": "/",
+        "display": "standalone",
+        "background_color": "#ffffff",
+        "theme_color": "#1f5f3a",
+        "icons": [
+            {"src": static(f"img/icon-{size}.png"), "sizes": f"{size}x{size}", "type": "image/png"}
+            for size in (192, 512)
+        ],
+    }
+    response = JsonResponse(data, json_dumps_params={"ensure_ascii": False})
+    response["Content-Type"] = "application/manifest+json"
+    patch_cache_control(response, public=True, max_age=86400)
     return response

@@ -7,6 +7,7 @@ from wagtail import urls as wagtail_urls
 from wagtail.admin import urls as wagtailadmin_urls
 from wagtail.documents import urls as wagtaildocs_urls
 
+from cms import sharing as cms_sharing
 from cms import views as cms_views
 from marketplace import join_views
 from marketplace.views import healthz
@@ -17,6 +18,10 @@ handler500 = "marketplace.views.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    path("robots.txt", cms_views.robots_txt, name="robots_txt"),
+    path("sitemap.xml", cms_sharing.sitemap, name="sitemap"),
+    path("favicon.ico", cms_views.favicon, name="favicon"),
+    path("manifest.webmanifest", cms_views.web_manifest, name="web_manifest"),
     # Stamps are GS1 Digital Link URIs at the root of the resolver host: never translated.
     path("", include("traceability.urls")),
     path("", include((orders_urls.api_patterns, "orders_api"))),

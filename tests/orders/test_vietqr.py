@@ -267,7 +267,6 @@ def test_order_page_shows_the_vietqr_code_and_text(client, hook, order):
     assert decoded["purpose"] == order.number
 
 
-
 def test_qr_drawing_is_made_once_per_payload_and_differs_per_payload(monkeypatch):
     """The order page is reopened while the shopper pays: its QR is drawn once, then read
     back; another amount is another drawing."""
@@ -281,6 +280,7 @@ def test_qr_drawing_is_made_once_per_payload_and_differs_per_payload(monkeypatch
     drawing = vietqr.svg(first)
     assert vietqr.svg(first) == drawing and made == [first]
     assert vietqr.svg(other) != drawing and made == [first, other]
+
 
 def test_reverse_name():
     assert reverse("orders_api:vietqr_notify") == NOTIFY
