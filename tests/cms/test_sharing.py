@@ -252,3 +252,20 @@ def test_a_small_photo_is_shared_at_its_own_size_not_blown_up(client, site):
     site.coop_page.save_revision().publish()
     meta = _head(client, site.coop_page.url).meta
     assert (meta["og:image:width"], meta["og:image:height"]) == ("64", "34")
+
+
+HOSTILE = '"><img src=x onerror=alert(1)><script>alert(1)</script>'
+
+
+def test_hostile_names_are_escaped_in_the_sharing_tags(client, site):
+    """A product named (and described) with markup: the tags carry it as text, the page never
+    carries it as markup."""
+    site.product.title = site.product.title_en = "Chè " + HOSTILE
+    site.product.short_description = "javascript:alert(1) " + HOSTILE
+    site.product.save_revision().publish()
+    for path in (_path(site.product), "/en" + _path(site.product)):
+        html = client.get(path).content.decode()
+        head = Head(html)
+        assert head.meta["og:title"] == head.meta["twitter:title"] == "Chè " + HOSTILE
+        assert head.meta["og:description"] == "javascript:alert(1) " + HOSTILE
+        assert "<script>alert(1)" not in html and "<img src=x" not in html
