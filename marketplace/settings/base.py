@@ -5,6 +5,7 @@ refuses to start without its secrets.
 """
 
 import os
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -69,6 +70,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "django.contrib.sitemaps",
+    "axes",
     "django.contrib.postgres",
 ]
 
@@ -88,7 +90,36 @@ MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Answers a locked-out login (django-axes), after everything that may log someone in.
+    "axes.middleware.AxesMiddleware",
 ]
+
+# --- Login throttling (django-axes) --------------------------------------------------
+# The admin's and the shoppers' logins: after LOGIN_FAILURE_LIMIT wrong passwords for one
+# username from one address, that pair is refused (429, the page in templates/axes/) for
+# LOGIN_COOLOFF_MINUTES; a right password resets the count. Per pair, not per address: many
+# shoppers share a mobile carrier's address. Operators unlock in Django's admin (Access
+# attempts) or with ``manage.py axes_reset_username`` / ``axes_reset_ip``.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_FAILURE_LIMIT = int(env("LOGIN_FAILURE_LIMIT", "5"))
+AXES_COOLOFF_TIME = timedelta(minutes=int(env("LOGIN_COOLOFF_MINUTES", "15")))
+AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
+AXES_RESET_ON_SUCCESS = True
+AXES_LOCKOUT_TEMPLATE = "axes/locked.html"
+AXES_LOCKOUT_CALLABLE = "marketplace.login_lock.locked_out"
+AXES_HTTP_RESPONSE_CODE = 429
+# Behind TRUSTED_PROXY_COUNT proxies (nginx: 1), the client is the address the nearest one
+# appended to X-Forwarded-For (the right-most); without one, the header is the client's own
+# and is not believed.
+TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
+AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
+AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_IPWARE_META_PRECEDENCE_ORDER = (
+    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
+)
 
 ROOT_URLCONF = "marketplace.urls"
 WSGI_APPLICATION = "marketplace.wsgi.application"

@@ -4,6 +4,7 @@ import io
 
 import pytest
 from django.core.management import call_command
+from django.http import HttpRequest
 from django.utils import timezone
 
 from catalog.models import Availability, ProductPage
@@ -53,7 +54,9 @@ def test_demo_shows_every_availability_and_a_lapsed_certificate(demo):
 
 def test_demo_accounts_sign_in_to_the_admin(client, demo):
     for username in ("operator", "inspector", "htx-che-la-bang"):
-        assert client.login(username=username, password=DEMO_PASSWORD), username
+        assert client.login(request=HttpRequest(), username=username, password=DEMO_PASSWORD), (
+            username
+        )
         assert client.get("/admin/").status_code == 200, username
         client.logout()
 

@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 from django.core import mail
+from django.http import HttpRequest
 from django.test import TestCase
 from django.urls import reverse
 from django.utils import timezone
@@ -190,7 +191,7 @@ def test_approval_makes_the_cooperative_its_page_workspace_and_owner(client, ws)
         {"new_password1": "Mien-dong-2026!", "new_password2": "Mien-dong-2026!"},
     )
     assert response.status_code == 302
-    assert client.login(username=owner.username, password="Mien-dong-2026!")
+    assert client.login(request=HttpRequest(), username=owner.username, password="Mien-dong-2026!")
     assert "HTX Miến dong Côn Minh" in client.get("/admin/").content.decode()
     # Deciding twice is refused.
     again = review(client, ws.operator, application, action="approve")
@@ -259,7 +260,7 @@ def test_invited_staff_signs_up_signs_in_and_edits_a_product(client, ws):
     assert user.email == "thu.ha@example.vn"
     assert Membership.objects.get(user=user).role == "staff"
     client.logout()
-    assert client.login(username="thuha", password="La-bang-2026!")
+    assert client.login(request=HttpRequest(), username="thuha", password="La-bang-2026!")
     product = add_product(ws.tree.coop_page, title="Chè móc câu", price=150_000, image=make_image())
     variant = product.variants.get()
     photo = product.gallery_images.get()

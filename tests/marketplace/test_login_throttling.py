@@ -1,0 +1,152 @@
+"""Guessing passwords is stopped (django-axes): after LOGIN_FAILURE_LIMIT wrong passwords for
+one username from one address, that pair gets a 429 page in the shopper's language until the
+cool-off passes or an operator unlocks it; other shoppers and other addresses are not
+affected; behind a proxy the address is the one the proxy saw."""
+
+import datetime
+
+import pytest
+from axes.models import AccessAttempt
+from django.core.management import call_command
+
+from ..factories import UserFactory
+
+pytestmark = pytest.mark.django_db
+
+PASSWORD = "Che-la-bang-2026!"
+SHOPPER_LOGIN = "/account/login/"
+ADMIN_LOGIN = "/admin/login/"
+
+
+@pytest.fixture
+def lan():
+    user = UserFactory(username="lan")
+    user.set_password(PASSWORD)
+    user.save()
+    return user
+
+
+def attempt(client, path, username, password, **extra):
+    return client.post(path, {"username": username, "password": password}, **extra)
+
+
+def fail(client, path, username, times, **extra):
+    for _ in range(times):
+        response = attempt(client, path, username, "sai-mat-khau", **extra)
+        assert response.status_code == 200  # the form again, with its error
+
+
+def lock(client, path, username, **extra):
+    """Four wrong passwords answered with the form, the fifth with the lock."""
+    fail(client, path, username, 4, **extra)
+    assert attempt(client, path, username, "sai-mat-khau", **extra).status_code == 429
+
+
+def test_the_fifth_wrong_password_locks_that_username_from_that_address(client, lan, settings):
+    assert settings.AXES_FAILURE_LIMIT == 5 and settings.AXES_COOLOFF_TIME.seconds == 15 * 60
+    fail(client, SHOPPER_LOGIN, "lan", 4)
+    response = attempt(client, SHOPPER_LOGIN, "lan", "sai-mat-khau")
+    assert response.status_code == 429
+    html = response.content.decode()
+    assert "Quá nhiều lần đăng nhập sai" in html and "15 phút" in html
+    assert response["Retry-After"] == "900"
+    # Even the right password waits now: a guesser cannot tell it found it.
+    locked = attempt(client, SHOPPER_LOGIN, "lan", PASSWORD)
+    assert locked.status_code == 429 and "_auth_user_id" not in client.session
+
+
+def test_the_lock_page_is_english_under_en(client, lan):
+    fail(client, "/en" + SHOPPER_LOGIN, "lan", 4)
+    response = attempt(client, "/en" + SHOPPER_LOGIN, "lan", "sai-mat-khau")
+    assert response.status_code == 429
+    assert "Too many failed logins" in response.content.decode()
+
+
+def test_other_shoppers_and_other_addresses_are_not_locked(client, lan):
+    other = UserFactory(username="minh")
+    other.set_password(PASSWORD)
+    other.save()
+    lock(client, SHOPPER_LOGIN, "lan", REMOTE_ADDR="203.0.113.7")
+    assert (
+        attempt(client, SHOPPER_LOGIN, "lan", PASSWORD, REMOTE_ADDR="203.0.113.7").status_code
+        == 429
+    )
+    # Many shoppers share a carrier's address: another username from it logs in.
+    assert (
+        attempt(client, SHOPPER_LOGIN, "minh", PASSWORD, REMOTE_ADDR="203.0.113.7").status_code
+        == 302
+    )
+    client.logout()
+    # The owner of the account, from their own connection, is not locked out by the guesser.
+    assert (
+        attempt(client, SHOPPER_LOGIN, "lan", PASSWORD, REMOTE_ADDR="198.51.100.9").status_code
+        == 302
+    )
+
+
+def test_the_lock_lifts_after_the_cool_off(client, lan):
+    lock(client, SHOPPER_LOGIN, "lan")
+    assert attempt(client, SHOPPER_LOGIN, "lan", PASSWORD).status_code == 429
+    # Sixteen minutes later (the failures' time moved back rather than the clock forward).
+    AccessAttempt.objects.update(
+        attempt_time=datetime.datetime.now(datetime.UTC) - datetime.timedelta(minutes=16)
+    )
+    assert attempt(client, SHOPPER_LOGIN, "lan", PASSWORD).status_code == 302
+
+
+def test_an_operator_unlocks_at_once(client, lan):
+    lock(client, SHOPPER_LOGIN, "lan")
+    assert attempt(client, SHOPPER_LOGIN, "lan", PASSWORD).status_code == 429
+    call_command("axes_reset_username", "lan")
+    assert attempt(client, SHOPPER_LOGIN, "lan", PASSWORD).status_code == 302
+
+
+def test_a_right_password_resets_the_count(client, lan):
+    fail(client, SHOPPER_LOGIN, "lan", 4)
+    assert attempt(client, SHOPPER_LOGIN, "lan", PASSWORD).status_code == 302
+    client.logout()
+    fail(client, SHOPPER_LOGIN, "lan", 4)  # four more are allowed again
+    assert attempt(client, SHOPPER_LOGIN, "lan", PASSWORD).status_code == 302
+
+
+def test_the_admin_login_is_throttled_too(client, lan):
+    lan.is_staff = True
+    lan.save()
+    fail(client, ADMIN_LOGIN, "lan", 4)
+    response = attempt(client, ADMIN_LOGIN, "lan", "sai-mat-khau")
+    assert (
+        response.status_code == 429 and "Quá nhiều lần đăng nhập sai" in response.content.decode()
+    )
+    assert attempt(client, ADMIN_LOGIN, "lan", PASSWORD).status_code == 429
+
+
+def test_a_forged_forwarded_for_is_not_believed_without_a_proxy(client, lan):
+    """Without TRUSTED_PROXY_COUNT a guesser cannot dodge the lock by inventing addresses."""
+    for n in range(5):
+        attempt(client, SHOPPER_LOGIN, "lan", "sai", HTTP_X_FORWARDED_FOR=f"192.0.2.{n}")
+    assert (
+        attempt(
+            client, SHOPPER_LOGIN, "lan", PASSWORD, HTTP_X_FORWARDED_FOR="192.0.2.99"
+        ).status_code
+        == 429
+    )
+
+
+def test_behind_a_proxy_the_address_the_proxy_saw_counts(client, lan, settings):
+    settings.AXES_IPWARE_PROXY_COUNT = 1
+    settings.AXES_IPWARE_META_PRECEDENCE_ORDER = ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR")
+    # nginx appends the address it saw; what the client wrote before it is ignored.
+    for n in range(5):
+        attempt(
+            client, SHOPPER_LOGIN, "lan", "sai", HTTP_X_FORWARDED_FOR=f"10.9.9.{n}, 203.0.113.7"
+        )
+    spoofed = "10.9.9.99, 203.0.113.7"
+    assert (
+        attempt(client, SHOPPER_LOGIN, "lan", PASSWORD, HTTP_X_FORWARDED_FOR=spoofed).status_code
+        == 429
+    )
+    elsewhere = "10.9.9.1, 198.51.100.9"
+    assert (
+        attempt(client, SHOPPER_LOGIN, "lan", PASSWORD, HTTP_X_FORWARDED_FOR=elsewhere).status_code
+        == 302
+    )
