@@ -1,6 +1,7 @@
 """Joining the market from the storefront: a cooperative registers (operators decide in the
 admin), and an invited staff member accepts an owner's invitation."""
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth import login
 from django.db import IntegrityError, transaction
@@ -15,6 +16,7 @@ from . import services
 from .forms import JoinForm, RegistrationForm
 from .middleware import forms_check_control_characters
 from .models import User
+from .throttle import over_limit
 
 
 @forms_check_control_characters
@@ -27,6 +29,14 @@ def register(request):
         initial = {k: v for k, v in request.POST.items() if k != "csrfmiddlewaretoken"}
         form = RegistrationForm(initial=initial)
         return render(request, "marketplace/register.html", {"form": form})
+    if request.method == "POST" and over_limit(
+        request, "registration", settings.REGISTRATION_RATE_LIMIT
+    ):
+        form.is_valid()
+        form.add_error(
+            None, _("Too many registrations from your connection: try again in an hour.")
+        )
+        return render(request, "marketplace/register.html", {"form": form}, status=429)
     if request.method == "POST":
         if form.is_valid():
             application = form.save(commit=False)

@@ -26,6 +26,7 @@ from django.views.decorators.http import require_GET, require_http_methods, requ
 
 from marketplace.locations import ward_choices_for
 from marketplace.models import User
+from marketplace.throttle import over_limit
 
 from . import cart as carts
 from . import services, stripe_gateway, vietqr
@@ -157,6 +158,14 @@ def checkout(request):
         form = CheckoutForm(initial=initial)
         return render(request, "orders/checkout.html", {"form": form, "cart": summary})
     form = CheckoutForm(request.POST or None, initial=_initial(request))
+    if request.method == "POST" and over_limit(request, "checkout", settings.CHECKOUT_RATE_LIMIT):
+        # Kept as typed: the shopper only has to send it again a little later.
+        form.is_valid()
+        form.add_error(
+            None, _("Too many orders from your connection: wait a minute and send again.")
+        )
+        context = {"form": form, "cart": summary}
+        return render(request, "orders/checkout.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         try:
             order = services.place_order(

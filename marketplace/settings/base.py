@@ -117,6 +117,11 @@ AXES_HTTP_RESPONSE_CODE = 429
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
 AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
 AXES_IPWARE_PROXY_ORDER = "right-most"
+# Checkouts and cooperative registrations sent from one address (marketplace/throttle.py):
+# generous, since many shoppers share a mobile carrier's address.
+CHECKOUT_RATE_LIMIT = env("CHECKOUT_RATE_LIMIT", "20/m")
+REGISTRATION_RATE_LIMIT = env("REGISTRATION_RATE_LIMIT", "5/h")
+RATELIMIT_FAIL_OPEN = True
 AXES_IPWARE_META_PRECEDENCE_ORDER = (
     ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
 )
