@@ -612,6 +612,7 @@ def main() -> None:
     tb.setup_django()
     from django.conf import settings
     from django.db import connection
+    from django.http import HttpRequest
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
 
@@ -671,7 +672,7 @@ def main() -> None:
     print("(the account page is Wagtail's own, with no panel: the admin's floor on this machine)")
     for username in ("bench-owner-000", "bench-operator"):
         client = Client()
-        client.login(username=username, password="bench")
+        client.login(request=HttpRequest(), username=username, password="bench")
         for path in ("/admin/", "/admin/account/"):
             assert client.get(path).status_code == 200
             with CaptureQueriesContext(connection) as captured:

@@ -13,6 +13,7 @@ from django.contrib.sitemaps import views as sitemap_views
 from django.urls import translate_url
 from django.utils import translation
 from wagtail.contrib.sitemaps.sitemap_generator import Sitemap as WagtailSitemap
+from wagtail.images.models import SourceImageIOError
 
 from catalog.selectors import SHARE_IMAGE
 
@@ -45,7 +46,10 @@ def preview_image(request, image) -> dict | None:
     """The image a shared link shows: an absolute URL of a rendition sized for previews."""
     if image is None:
         return None
-    rendition = image.get_rendition(PREVIEW_FILTER)
+    try:
+        rendition = image.get_rendition(PREVIEW_FILTER)
+    except SourceImageIOError:
+        return None  # the original file is gone: the page still shows, without a preview
     return {
         "url": request.build_absolute_uri(rendition.url),
         "width": rendition.width,
@@ -57,6 +61,8 @@ def preview_image(request, image) -> dict | None:
 class Sitemap(WagtailSitemap):
     """Wagtail's sitemap of live public pages, each listed in both languages with the other
     as its ``hreflang`` alternate (and Vietnamese as ``x-default``)."""
+
+    limit = 25_000  # pages per sitemap file: twice as many URLs, the protocol's 50,000 at most
 
     def _urls(self, page, protocol, domain):
         urls, last_mods = [], set()

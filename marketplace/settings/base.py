@@ -111,20 +111,17 @@ AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "axes/locked.html"
 AXES_LOCKOUT_CALLABLE = "marketplace.login_lock.locked_out"
 AXES_HTTP_RESPONSE_CODE = 429
-# Behind TRUSTED_PROXY_COUNT proxies (nginx: 1), the client is the address the nearest one
-# appended to X-Forwarded-For (the right-most); without one, the header is the client's own
-# and is not believed.
+# Behind TRUSTED_PROXY_COUNT proxies (nginx: 1) the client is the address the nearest ones
+# appended to X-Forwarded-For; without one, the header is the client's own and is not
+# believed (marketplace/client_ip.py).
 TRUSTED_PROXY_COUNT = int(env("TRUSTED_PROXY_COUNT", "0"))
-AXES_IPWARE_PROXY_COUNT = TRUSTED_PROXY_COUNT or None
-AXES_IPWARE_PROXY_ORDER = "right-most"
+AXES_CLIENT_IP_CALLABLE = "marketplace.client_ip.client_ip"
 # Checkouts and cooperative registrations sent from one address (marketplace/throttle.py):
 # generous, since many shoppers share a mobile carrier's address.
 CHECKOUT_RATE_LIMIT = env("CHECKOUT_RATE_LIMIT", "20/m")
 REGISTRATION_RATE_LIMIT = env("REGISTRATION_RATE_LIMIT", "5/h")
 RATELIMIT_FAIL_OPEN = True
-AXES_IPWARE_META_PRECEDENCE_ORDER = (
-    ("HTTP_X_FORWARDED_FOR", "REMOTE_ADDR") if TRUSTED_PROXY_COUNT else ("REMOTE_ADDR",)
-)
+
 
 ROOT_URLCONF = "marketplace.urls"
 WSGI_APPLICATION = "marketplace.wsgi.application"
@@ -344,6 +341,8 @@ EMAIL_PORT = int(env("EMAIL_PORT", "25"))
 EMAIL_HOST_USER = env("EMAIL_HOST_USER")
 EMAIL_HOST_PASSWORD = env("EMAIL_HOST_PASSWORD")
 EMAIL_USE_TLS = env_bool("EMAIL_USE_TLS", False)
+# A mail server that accepts the connection and then stalls must not hold a worker forever.
+EMAIL_TIMEOUT = int(env("EMAIL_TIMEOUT", "20"))
 DEFAULT_FROM_EMAIL = env("DEFAULT_FROM_EMAIL", "OCOP Market <no-reply@ocop.local>")
 
 # --- Cooperatives joining the market -------------------------------------------------

@@ -269,3 +269,14 @@ def test_hostile_names_are_escaped_in_the_sharing_tags(client, site):
         assert head.meta["og:title"] == head.meta["twitter:title"] == "Chè " + HOSTILE
         assert head.meta["og:description"] == "javascript:alert(1) " + HOSTILE
         assert "<script>alert(1)" not in html and "<img src=x" not in html
+
+
+def test_a_photo_whose_file_is_gone_leaves_the_page_up_without_a_preview(client, site):
+    import os
+
+    image = site.coop_page.image
+    image.renditions.all().delete()
+    os.remove(image.file.path)
+    response = client.get(_path(site.coop_page))
+    assert response.status_code == 200
+    assert "og:image" not in Head(response.content.decode()).meta

@@ -131,8 +131,20 @@ def test_an_smtp_outage_delays_the_email_and_does_not_lose_it(shop, customer, mo
     assert not failures
     assert [m.to for m in mail.outbox] == [[order.email]]
     assert order.number in mail.outbox[0].subject
-    options = send_order_placed
-    assert options.max_retries and options.retry_backoff and OSError in options.autoretry_for
+
+    # A refusal that would fail the same way again (the recipient refused) is not retried.
+    mail.outbox.clear()
+    failures[:] = [smtplib.SMTPRecipientsRefused({order.email: (550, b"no such user")})]
+    tries = []
+    monkeypatch.setattr(
+        EmailBackend, "send_messages", lambda self, m: tries.append(1) or flaky(self, m)
+    )
+    propagates, app.conf.task_eager_propagates = app.conf.task_eager_propagates, False
+    try:
+        refused = send_order_placed.apply(args=[order.pk])
+    finally:
+        app.conf.task_eager_propagates = propagates
+    assert refused.failed() and len(tries) == 1 and not mail.outbox
 
 
 @pytest.mark.django_db
