@@ -17,7 +17,8 @@ done here, by the same middleware objects:
 
 Left out because they do nothing to such a request: WhiteNoise (not a static file), sessions,
 authentication and messages (no session cookie: anonymous, no messages), CSRF (GET, or the
-``csrf_exempt`` verify API; these views use no token).
+``csrf_exempt`` verify API; these views use no token), django-axes (it answers only a locked
+out login).
 
 Anything else goes the usual way: a request with a session cookie (an inspector signed in,
 whom the scan log records), other methods, other paths. So does every request when
@@ -74,6 +75,8 @@ SHORT_WAY_MIDDLEWARE = [
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "wagtail.contrib.redirects.middleware.RedirectMiddleware",
+    # Answers only a login django-axes locked out (request.axes_locked_out): never a scan.
+    "axes.middleware.AxesMiddleware",
 ]
 PATH_PREFIXES = ("/01/", "/api/v1/stamps/verify")
 # Matched as Django's URL resolver matches it (fullmatch, after the root's "/").
