@@ -1,14 +1,17 @@
-"""E-mails from templates, in the recipient's language (Vietnamese or English), plain text.
+"""E-mails from templates, in the recipient's language (Vietnamese or English).
 
-``template`` names a pair: ``{template}_subject.txt`` and ``{template}.txt``. Sent by Celery
-tasks queued through the outbox, never in a request.
+``template`` names ``{template}_subject.txt`` and ``{template}.txt`` (the plain-text part); the
+HTML part is ``{template}.html`` when there is one, else the text set in the house layout
+(``email/layout.html``: escaped, links made clickable). Sent by Celery tasks queued through
+the outbox, never in a request.
 """
 
 import smtplib
 import socket
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMultiAlternatives
+from django.template import TemplateDoesNotExist
 from django.template.loader import render_to_string
 from django.utils import translation
 
@@ -39,9 +42,24 @@ def send_templated(template: str, context: dict, to: list[str], language: str) -
     if not to:
         return
     with translation.override(language):
-        subject = render_to_string(f"{template}_subject.txt", context).strip()
+        subject = " ".join(render_to_string(f"{template}_subject.txt", context).split())
         body = render_to_string(f"{template}.txt", context)
-    send_mail(" ".join(subject.split()), body, settings.DEFAULT_FROM_EMAIL, to)
+        html = render_html(template, context, subject=subject, text=body)
+    message = EmailMultiAlternatives(subject, body, settings.DEFAULT_FROM_EMAIL, to)
+    message.attach_alternative(html, "text/html")
+    message.send()
+
+
+def render_html(template: str, context: dict, *, subject: str, text: str) -> str:
+    """The HTML part: the template's own, or its text in the layout (every value escaped)."""
+    # The text was rendered with autoescape off (it is plain text): in HTML it is just text,
+    # so it loses render_to_string's "safe" mark and the layout escapes it.
+    text = "".join([text])
+    layout = {"subject": subject, "text": text, "language": translation.get_language()}
+    try:
+        return render_to_string(f"{template}.html", {**context, **layout})
+    except TemplateDoesNotExist:
+        return render_to_string("email/layout.html", layout)
 
 
 def absolute(path: str) -> str:

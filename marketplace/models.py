@@ -54,6 +54,14 @@ class User(AbstractUser):
     """Every person: shoppers, cooperative members, inspectors and operators."""
 
     phone = models.CharField(_("phone"), max_length=16, blank=True, validators=[phone_validator])
+    # When the shopper opened the link sent to ``email`` (None: not confirmed yet). Orders work
+    # before that; the account page asks for it.
+    email_confirmed_at = models.DateTimeField(_("e-mail confirmed at"), null=True, blank=True)
+    # The language the account's e-mails are written in: the one the shopper signed up or last
+    # asked for a link in.
+    language = models.CharField(
+        _("language"), max_length=8, choices=settings.LANGUAGES, default=settings.LANGUAGE_CODE
+    )
 
     class Meta(AbstractUser.Meta):
         swappable = "AUTH_USER_MODEL"

@@ -6,7 +6,7 @@ from celery import shared_task
 
 from marketplace.mail import EMAIL_TASK_OPTIONS
 
-from . import emails, services
+from . import accounts, emails, services
 from .models import Payment, Refund
 
 logger = logging.getLogger(__name__)
@@ -89,3 +89,13 @@ def cancel_card_intent(self, payment_id: int) -> None:
         stripe_gateway.cancel(payment)
     except Exception as exc:  # already succeeded or cancelled: the webhook decides
         logger.info("stripe: cancel %s: %s", payment.provider_ref, exc)
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def send_email_confirmation(user_id: int) -> None:
+    accounts.send_confirmation(user_id)
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def send_password_reset(user_id: int) -> None:
+    accounts.send_password_reset(user_id)

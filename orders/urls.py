@@ -1,6 +1,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from . import account_views as accounts
 from . import views
 
 ORDER = "orders/<str:number>/"
@@ -15,10 +16,27 @@ storefront_patterns = [
     path(f"{ORDER}status/", views.order_status, name="status"),
     path(f"{ORDER}cancel/", views.order_cancel, name="cancel"),
     path(f"{ORDER}pay/card/", views.order_pay_card, name="pay_card"),
-    path("account/", views.account, name="account"),
-    path("account/login/", views.LoginView.as_view(), name="login"),
+    path("account/", accounts.account, name="account"),
+    path("account/login/", accounts.LoginView.as_view(), name="login"),
     path("account/logout/", auth_views.LogoutView.as_view(next_page="/"), name="logout"),
-    path("account/signup/", views.signup, name="signup"),
+    path("account/signup/", accounts.signup, name="signup"),
+    path("account/confirm/resend/", accounts.resend_confirmation, name="resend_confirmation"),
+    path("account/confirm/<str:token>/", accounts.confirm_email, name="confirm_email"),
+    path("account/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
+    path(
+        "account/password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"
+    ),
+    path(
+        "account/password/reset/sent/",
+        accounts.PasswordResetDoneView.as_view(),
+        name="password_reset_done",
+    ),
+    path(
+        "account/password/reset/<uidb64>/<token>/",
+        accounts.PasswordResetConfirmView.as_view(),
+        name="password_reset_confirm",
+    ),
+    path("account/delete/", accounts.delete_account, name="delete_account"),
 ]
 
 # Machine endpoints: never translated.

@@ -9,10 +9,6 @@ import time
 
 from django.conf import settings
 from django.contrib import messages
-from django.contrib.auth import login
-from django.contrib.auth import views as auth_views
-from django.contrib.auth.decorators import login_required
-from django.contrib.auth.forms import UserCreationForm
 from django.db import IntegrityError, transaction
 from django.http import Http404, JsonResponse
 from django.shortcuts import redirect, render
@@ -24,8 +20,8 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
+from marketplace import csp
 from marketplace.locations import ward_choices_for
-from marketplace.models import User
 from marketplace.throttle import over_limit
 
 from . import cart as carts
@@ -274,7 +270,10 @@ def order_detail(request, order):
             stripe_js_url=settings.STRIPE_JS_URL,
             stripe_publishable_key=settings.STRIPE_PUBLISHABLE_KEY,
         )
-    return render(request, "orders/order_detail.html", context)
+    response = render(request, "orders/order_detail.html", context)
+    if "stripe_js_url" in context:  # Stripe.js, its card fields and 3-D Secure frames
+        csp.allow(response, csp.stripe_sources())
+    return response
 
 
 @never_cache
@@ -456,42 +455,3 @@ def vietqr_notify(request):
             outcome=f"{outcome}: {message}"[:255]
         )
     return JsonResponse({"status": outcome, "order": number or None, "message": message})
-
-
-# --- accounts ------------------------------------------------------------------------
-
-
-class LoginView(auth_views.LoginView):
-    template_name = "orders/account/login.html"
-    redirect_authenticated_user = True
-
-    def form_valid(self, form):
-        response = super().form_valid(form)
-        carts.set_count_cookie(response, carts.get_cart(self.request))
-        return response
-
-
-class SignupForm(UserCreationForm):
-    class Meta(UserCreationForm.Meta):
-        model = User
-        fields = ("username", "email")
-
-
-@never_cache
-@require_http_methods(["GET", "POST"])
-def signup(request):
-    form = SignupForm(request.POST or None)
-    if request.method == "POST" and form.is_valid():
-        user = form.save()
-        login(request, user, backend="django.contrib.auth.backends.ModelBackend")
-        response = redirect(request.POST.get("next") or reverse("orders:account"))
-        carts.set_count_cookie(response, carts.get_cart(request))
-        return response
-    return render(request, "orders/account/signup.html", {"form": form})
-
-
-@never_cache
-@login_required(login_url="orders:login")
-def account(request):
-    orders = request.user.orders.prefetch_related("suborders__cooperative")[:50]
-    return render(request, "orders/account/orders.html", {"orders": orders})

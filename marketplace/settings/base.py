@@ -120,7 +120,17 @@ AXES_CLIENT_IP_CALLABLE = "marketplace.client_ip.client_ip"
 # generous, since many shoppers share a mobile carrier's address.
 CHECKOUT_RATE_LIMIT = env("CHECKOUT_RATE_LIMIT", "20/m")
 REGISTRATION_RATE_LIMIT = env("REGISTRATION_RATE_LIMIT", "5/h")
+# Shopper accounts (orders/account_views.py): new accounts and password-reset requests per
+# address, reset e-mails per address asked for (nobody can flood an inbox), confirmation
+# links a signed-in shopper may ask for again.
+SIGNUP_RATE_LIMIT = env("SIGNUP_RATE_LIMIT", "10/h")
+PASSWORD_RESET_RATE_LIMIT = env("PASSWORD_RESET_RATE_LIMIT", "10/h")
+PASSWORD_RESET_EMAIL_RATE_LIMIT = env("PASSWORD_RESET_EMAIL_RATE_LIMIT", "3/h")
+CONFIRMATION_RESEND_RATE_LIMIT = env("CONFIRMATION_RESEND_RATE_LIMIT", "3/h")
 RATELIMIT_FAIL_OPEN = True
+# A password-reset link works for this long, and once; an e-mail confirmation link for days.
+PASSWORD_RESET_TIMEOUT = int(env("PASSWORD_RESET_TIMEOUT_HOURS", "24")) * 3600
+EMAIL_CONFIRMATION_DAYS = int(env("EMAIL_CONFIRMATION_DAYS", "7"))
 
 
 ROOT_URLCONF = "marketplace.urls"

@@ -46,6 +46,10 @@ def public_gets(site) -> dict[str, list[str]]:
         "/account/": ["x"],
         "/account/login/": ["next"],
         "/account/signup/": ["next"],
+        "/account/password/reset/": ["x"],
+        "/account/password/reset/sent/": ["x"],
+        "/account/password/reset/MQ/abc-def/": ["x"],
+        "/account/confirm/abc:def:ghi/": ["x"],
         "/api/v1/wards": ["province"],
         "/api/v1/stamps/verify": ["uri"],
         stamp: ["s", "province", "lat", "lon"],
@@ -74,6 +78,9 @@ def public_posts(site) -> dict[str, list[str]]:
         ],
         "/account/login/": ["username", "password"],
         "/account/signup/": ["username", "email", "password1", "password2"],
+        "/account/password/reset/": ["email"],
+        "/account/password/reset/MQ/set-password/": ["new_password1", "new_password2"],
+        "/account/confirm/resend/": ["x"],
         "/api/v1/stamps/verify": ["uri"],
         "/cooperatives/register/": ["name", "registration_number", "province", "ward", "email"],
         "/orders/DH23456789/cancel/": ["t", "reason"],
@@ -90,6 +97,8 @@ def test_no_public_get_answers_a_server_error(client, site):
     for value in ("%00", "%FF", "x" * 3000):
         assert client.get(f"/01/08934601100017/10/L{value}/21/S1").status_code < 500
         assert client.get(f"/orders/DH{value}/").status_code < 500
+        assert client.get(f"/account/confirm/{value}/").status_code < 500
+        assert client.get(f"/account/password/reset/{value}/{value}/").status_code < 500
 
 
 def test_no_public_form_answers_a_server_error(site):
