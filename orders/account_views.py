@@ -264,17 +264,9 @@ def delete_account(request):
             blocker = str(exc)
         else:
             logout(request)
-            messages.success(
-                request,
-                _(
-                    "Your account is deleted. The %(count)s orders it placed are kept for the "
-                    "cooperatives' books, without your name, phone, e-mail or address."
-                )
-                % {"count": kept}
-                if kept
-                else _("Your account is deleted."),
-            )
-            return redirect("/" if _language() == settings.LANGUAGE_CODE else f"/{_language()}/")
+            response = render(request, "orders/account/deleted.html", {"kept": kept})
+            carts.set_count_cookie(response, None)
+            return response
     status = 409 if blocker and request.method == "POST" else 200
     return render(
         request,
