@@ -5,6 +5,7 @@ This app depends on no other project app; catalog, traceability, orders and cms 
 
 import datetime
 
+from axes.models import AccessAttempt
 from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group
 from django.core.exceptions import ValidationError
@@ -357,3 +358,16 @@ class OutboxMessage(models.Model):
 
     def __str__(self) -> str:
         return f"{self.task}({self.kwargs})"
+
+
+class LoginLock(AccessAttempt):
+    """django-axes' failed-login record for one username and address, as the admin's Login
+    locks screen shows it (``lock_admin.py``); deleting it lifts the lock."""
+
+    class Meta:
+        proxy = True
+        verbose_name = _("login lock")
+        verbose_name_plural = _("login locks")
+
+    def __str__(self) -> str:
+        return f"{self.username} · {self.ip_address}"

@@ -56,6 +56,13 @@ class CooperativeViewSet(SnippetViewSet):
 register_snippet(CooperativeViewSet)
 
 
+@hooks.register("register_admin_viewset")
+def login_locks_viewset():
+    from .lock_admin import LoginLockViewSet
+
+    return LoginLockViewSet()
+
+
 # --- the admin as a workspace ------------------------------------------------------------
 
 

@@ -171,3 +171,44 @@ def test_the_client_address_function():
     assert ip(1, "") == ip(1) == "10.0.0.2"  # nothing forwarded: the connection's
     assert ip(1, "not-an-address") == "10.0.0.2"
     assert ip(1, "2001:db8::1") == "2001:db8::1"
+
+
+def test_an_operator_sees_and_lifts_a_lock_in_the_admin(client, lan, tree):
+    from django.test import Client
+
+    from ..workspace import prefer_language, two_cooperatives
+
+    people = two_cooperatives(tree)
+    lock(client, SHOPPER_LOGIN, "lan")
+    lock(client, SHOPPER_LOGIN, "owner-a")
+    [row] = AccessAttempt.objects.filter(username="lan")
+
+    office = Client()
+    office.force_login(prefer_language(people.operator, "en"))
+    listing = office.get("/admin/login-locks/")
+    assert listing.status_code == 200
+    html = listing.content.decode()
+    assert "Login locks" in html and "lan" in html and "owner-a" in html
+    assert "Not locked" not in html  # both are held back now
+    assert "/admin/login-locks/new/" not in html and "/edit/" not in html  # lift, nothing else
+    assert office.get("/admin/login-locks/new/").status_code in (302, 403)
+    found = office.get("/admin/login-locks/?q=owner").content.decode()
+    assert "owner-a" in found and f"/admin/login-locks/delete/{row.pk}/" not in found
+
+    confirm = office.get(f"/admin/login-locks/delete/{row.pk}/").content.decode()
+    assert "Lift the lock on lan from 127.0.0.1?" in confirm
+    response = office.post(f"/admin/login-locks/delete/{row.pk}/")
+    assert response.status_code == 302
+    assert not AccessAttempt.objects.filter(username="lan").exists()
+    assert AccessAttempt.objects.filter(username="owner-a").exists()
+    assert attempt(client, SHOPPER_LOGIN, "lan", PASSWORD).status_code == 302
+
+    from wagtail.models import ModelLogEntry
+
+    entry = ModelLogEntry.objects.get(action="wagtail.delete")
+    assert entry.user == people.operator and entry.label == "lan · 127.0.0.1"
+
+    # A cooperative's owner sees no locks.
+    owner = Client()
+    owner.force_login(people.owner_a)
+    assert owner.get("/admin/login-locks/").status_code in (302, 403)
