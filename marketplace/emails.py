@@ -20,11 +20,13 @@ def _set_password_url(user) -> str:
 
 
 def application_email(application_id: int, kind: str) -> None:
+    """``kind``: ``new`` (to the operators), ``received``, ``approved`` or ``rejected`` (to the
+    applicant). One e-mail each, so a retried task sends only its own."""
     application = CooperativeApplication.objects.select_related("cooperative").get(
         pk=application_id
     )
     context = {"application": application, "admin_url": absolute(reverse("wagtailadmin_home"))}
-    if kind == "received":
+    if kind == "new":  # to the province office
         from django.contrib.auth import get_user_model
 
         operators = (
@@ -39,7 +41,8 @@ def application_email(application_id: int, kind: str) -> None:
             [u.email for u in operators],
             settings.LANGUAGE_CODE,
         )
-    elif kind == "approved":
+        return
+    if kind == "approved":
         owner = (
             application.cooperative.memberships.filter(role="owner")
             .select_related("user")

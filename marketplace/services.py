@@ -145,11 +145,13 @@ def application_submit(*, application: CooperativeApplication) -> CooperativeApp
     try:
         with transaction.atomic():
             application.save()
-            enqueue(
-                "marketplace.tasks.send_application_email",
-                application_id=application.pk,
-                kind="received",
-            )
+            # One task per e-mail: a retry after a failed send never sends the other again.
+            for kind in ("received", "new"):
+                enqueue(
+                    "marketplace.tasks.send_application_email",
+                    application_id=application.pk,
+                    kind=kind,
+                )
     except IntegrityError:
         if application.document:
             application.document.storage.delete(application.document.name)

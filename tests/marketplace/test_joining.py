@@ -18,7 +18,14 @@ from wagtail.models import GroupCollectionPermission, GroupPagePermission
 
 from catalog.models import ProductPage
 from cms.models import CooperativePage
-from marketplace.models import Cooperative, CooperativeApplication, Invitation, Membership, User
+from marketplace.models import (
+    Cooperative,
+    CooperativeApplication,
+    Invitation,
+    Membership,
+    OutboxMessage,
+    User,
+)
 
 from ..factories import add_product, make_image
 from ..workspace import prefer_language, two_cooperatives
@@ -83,6 +90,10 @@ def test_registration_waits_for_the_office_with_its_document_kept_private(client
     assert "giay-dang-ky" not in application.document.name  # our name on disk, not theirs
     recipients = sorted(address for m in mail.outbox for address in m.to)
     assert recipients == ["mien.conminh@example.vn", "operator@example.vn"]
+    # Two e-mails from two tasks: retrying one never sends the other twice.
+    sent = OutboxMessage.objects.filter(task="marketplace.tasks.send_application_email")
+    kinds = [message.kwargs["kind"] for message in sent]
+    assert len(mail.outbox) == 2 and sorted(kinds) == ["new", "received"]
     # The office sees it on its dashboard at once.
     client.force_login(ws.operator)
     assert "HTX Miến dong Côn Minh" in client.get("/admin/").content.decode()
