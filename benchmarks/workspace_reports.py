@@ -615,6 +615,7 @@ def main() -> None:
     from django.http import HttpRequest
     from django.test import Client
     from django.test.utils import CaptureQueriesContext
+    from django.urls import reverse
 
     settings.TASKS = {"default": {"BACKEND": "django_tasks.backends.dummy.DummyBackend"}}
     settings.ALLOWED_HOSTS = ["*"]
@@ -673,7 +674,7 @@ def main() -> None:
     for username in ("bench-owner-000", "bench-operator"):
         client = Client()
         client.login(request=HttpRequest(), username=username, password="bench")
-        for path in ("/admin/", "/admin/account/"):
+        for path in (reverse("wagtailadmin_home"), reverse("wagtailadmin_account")):
             assert client.get(path).status_code == 200
             with CaptureQueriesContext(connection) as captured:
                 client.get(path)

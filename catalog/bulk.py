@@ -17,6 +17,8 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.utils.translation import gettext as _
 
+from marketplace.reports import safe_cell
+
 from .models import ProductVariant, Stock
 from .prices import variant_price_set
 from .stock import InsufficientStock, stock_set_on_hand
@@ -298,7 +300,8 @@ def _check_header(header: list[str]) -> None:
 
 
 def export_csv(variants) -> bytes:
-    """The variants as the import expects them: UTF-8 with a BOM (Excel), comma-separated."""
+    """The variants as the import expects them: UTF-8 with a BOM (Excel), comma-separated;
+    names that would read as a formula start with an apostrophe (the import ignores them)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
@@ -307,9 +310,9 @@ def export_csv(variants) -> bytes:
         stock = getattr(variant, "stock", None) or Stock(variant=variant)
         writer.writerow(
             [
-                variant.sku,
-                variant.page.title,
-                variant.unit_label,
+                variant.sku,  # letters, digits, . - / _: never a formula Excel would run
+                safe_cell(variant.page.title),
+                safe_cell(variant.unit_label),
                 variant.price,
                 stock.on_hand,
                 stock.low_stock_threshold,

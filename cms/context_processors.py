@@ -4,6 +4,7 @@ from django.utils.translation import get_language
 from wagtail.models import Page
 
 from catalog.models import Category
+from marketplace.admin_paths import is_admin_path
 
 from .models import ArticleIndexPage, CooperativeIndexPage
 
@@ -15,7 +16,7 @@ def _section_pages() -> list[Page]:
 
 def storefront(request):
     """Navigation shared by every storefront page."""
-    if request.path.startswith(("/admin/", "/django-admin/")):
+    if is_admin_path(request.path):
         return {}
     current = get_language()
     return {

@@ -7,8 +7,9 @@ Each page type that is shared says what it shows (``share(request)``: title, des
 image, type, price); the rest gets the site's defaults.
 """
 
-from urllib.parse import urlsplit
+from urllib.parse import urljoin, urlsplit
 
+from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import translate_url
 from django.utils import translation
@@ -21,10 +22,9 @@ SITE_NAME = "OCOP Market"
 LANGUAGES = ("vi", "en")
 LOCALES = {"vi": "vi_VN", "en": "en_US"}
 PREVIEW_FILTER = SHARE_IMAGE
-# Paths robots must not crawl: private, per-visitor or endless (stamp lookups).
+# Paths robots must not crawl: private, per-visitor or endless (stamp lookups); and the
+# admin sites' (settings: marketplace.admin_paths).
 PRIVATE_PATHS = (
-    "/admin/",
-    "/django-admin/",
     "/cart/",
     "/checkout/",
     "/orders/",
@@ -35,9 +35,17 @@ PRIVATE_PATHS = (
 )
 
 
+def site_url(path_or_url: str) -> str:
+    """An absolute URL on the site's own address (``SITE_URL``, Wagtail's
+    ``WAGTAILADMIN_BASE_URL``), whichever host was asked: nginx serves the storefront on the
+    traceability host too, and search engines must see one copy of each page. A URL that is
+    already absolute (media in a bucket) stays as it is."""
+    return urljoin(settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/", path_or_url)
+
+
 def language_urls(request, path: str) -> dict[str, str]:
     """Absolute URLs of ``path`` in each language, and ``x-default`` (Vietnamese)."""
-    urls = {code: request.build_absolute_uri(translate_url(path, code)) for code in LANGUAGES}
+    urls = {code: site_url(translate_url(path, code)) for code in LANGUAGES}
     urls["x-default"] = urls["vi"]
     return urls
 
@@ -51,7 +59,7 @@ def preview_image(request, image) -> dict | None:
     except SourceImageIOError:
         return None  # the original file is gone: the page still shows, without a preview
     return {
-        "url": request.build_absolute_uri(rendition.url),
+        "url": site_url(rendition.url),
         "width": rendition.width,
         "height": rendition.height,
         "alt": image.default_alt_text if hasattr(image, "default_alt_text") else image.title,
@@ -69,12 +77,9 @@ class Sitemap(WagtailSitemap):
         with translation.override("vi"):
             for item in self.paginator.page(page).object_list.iterator():
                 for info in item.get_sitemap_urls(self.request):
-                    # On the host the sitemap was asked on, as the pages' canonical links.
+                    # On the site's own address, as the pages' canonical links.
                     path = urlsplit(info["location"]).path
-                    located = {
-                        code: self.request.build_absolute_uri(translate_url(path, code))
-                        for code in LANGUAGES
-                    }
+                    located = {code: site_url(translate_url(path, code)) for code in LANGUAGES}
                     alternates = [
                         {"lang_code": code, "location": url} for code, url in located.items()
                     ]

@@ -1,5 +1,6 @@
 from urllib.parse import urlencode
 
+from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, HttpResponseRedirect, JsonResponse
 from django.shortcuts import render
 from django.templatetags.static import static
@@ -15,7 +16,17 @@ from catalog.search import (
     log_search,
     search_products,
 )
+from catalog.templatetags.catalog_tags import JSON_SCRIPT_ESCAPES
 from marketplace.pagecache import shows
+
+
+class MarkupFreeJSONEncoder(DjangoJSONEncoder):
+    """JSON with ``<``, ``>`` and ``&`` written ``\\u003C``…: the same data for any parser,
+    and nothing a browser could take for markup (names are typed by cooperatives)."""
+
+    def encode(self, o) -> str:
+        return super().encode(o).translate(JSON_SCRIPT_ESCAPES)
+
 
 FACET_PARAMS = {
     "category": "category",
@@ -103,7 +114,9 @@ def search(request):
 def suggest(request):
     """Autocomplete: JSON ``{"suggestions": [{kind, label, detail, url}]}`` from 2 characters."""
     shows("search")
-    response = JsonResponse({"suggestions": autocomplete(request.GET.get("q", ""))})
+    response = JsonResponse(
+        {"suggestions": autocomplete(request.GET.get("q", ""))}, encoder=MarkupFreeJSONEncoder
+    )
     response["Cache-Control"] = "public, max-age=60"
     return response
 
@@ -112,14 +125,16 @@ def suggest(request):
 def robots_txt(request):
     """``/robots.txt``: private and per-visitor paths (both languages) kept out of crawlers,
     and where the sitemap is."""
-    from .sharing import PRIVATE_PATHS
+    from marketplace.admin_paths import admin_prefixes
+
+    from .sharing import PRIVATE_PATHS, site_url
 
     lines = ["User-agent: *"]
-    for path in PRIVATE_PATHS:
+    for path in (*admin_prefixes(), *PRIVATE_PATHS):
         lines.append(f"Disallow: {path}")
         if path in ("/cart/", "/checkout/", "/orders/", "/account/"):
             lines.append(f"Disallow: /en{path}")
-    lines.append(f"Sitemap: {request.build_absolute_uri('/sitemap.xml')}")
+    lines.append(f"Sitemap: {site_url('/sitemap.xml')}")
     return HttpResponse("\n".join(lines) + "\n", content_type="text/plain; charset=utf-8")
 
 

@@ -21,3 +21,10 @@ class MarketplaceConfig(AppConfig):
         from .text import register_sqlite_fold
 
         connection_created.connect(register_sqlite_fold, dispatch_uid="marketplace.sqlite_fold")
+        # Wagtail's profile-picture upload gets the image limits (marketplace.uploads), and
+        # its CSV exports no cell a spreadsheet would run as a formula (marketplace.reports).
+        from .reports import neutralise_wagtail_csv_exports
+        from .uploads import limit_avatar_uploads
+
+        limit_avatar_uploads()
+        neutralise_wagtail_csv_exports()

@@ -91,16 +91,14 @@ class ProvinceWardMixin:
                 self.add_error(self.ward_field, _("Unknown commune."))
 
 
-PDF_MAGIC = b"%PDF-"
-DOCUMENT_IMAGE_FORMATS = {"JPEG": ".jpg", "PNG": ".png"}
-
-
 def check_document(upload) -> str:
     """A registration document: a PDF, JPEG or PNG up to ``COOPERATIVE_DOCUMENT_MAX_BYTES``,
-    judged by its content, not its name. Returns the extension it is stored under."""
+    judged by its content, not its name (``marketplace.uploads``). Returns the extension it is
+    stored under."""
     from django.conf import settings
     from django.core.exceptions import ValidationError
-    from PIL import Image, UnidentifiedImageError
+
+    from .uploads import document_kind
 
     limit = settings.COOPERATIVE_DOCUMENT_MAX_BYTES
     if upload.size > limit:
@@ -108,22 +106,10 @@ def check_document(upload) -> str:
             _("The file is %(size)s MB; at most %(limit)s MB is accepted.")
             % {"size": round(upload.size / 1048576, 1), "limit": round(limit / 1048576, 1)}
         )
-    upload.seek(0)
-    head = upload.read(5)
-    upload.seek(0)
-    if head == PDF_MAGIC:
-        return ".pdf"
-    try:
-        with Image.open(upload) as image:
-            kind = image.format
-            image.verify()
-    except (UnidentifiedImageError, OSError, ValueError, Image.DecompressionBombError):
-        kind = None
-    finally:
-        upload.seek(0)
-    if kind not in DOCUMENT_IMAGE_FORMATS:
+    kind = document_kind(upload)
+    if kind is None:
         raise ValidationError(_("Upload the document as a PDF file or a photo (JPEG or PNG)."))
-    return DOCUMENT_IMAGE_FORMATS[kind]
+    return f".{kind}"
 
 
 class RegistrationForm(ControlCharacterChecks, ProvinceWardMixin, forms.ModelForm):

@@ -48,16 +48,16 @@ from django.test.signals import setting_changed
 from django.utils import timezone
 from django.utils.cache import patch_cache_control
 
-from . import redis_held
+from . import csp, redis_held
+from .admin_paths import admin_prefixes
 
 logger = logging.getLogger(__name__)
 
 VERSION_KEY = "pagecache:version"
 EPOCH_KEY = "pagecache:epoch"
 TAG_KEY = "pagecache:tag:"  # + a tag: the set of page keys that showed it
+# With the two admin sites' paths (skip_prefixes: they are settings).
 SKIP_PREFIXES = (
-    "/admin/",
-    "/django-admin/",
     "/api/",
     "/static/",
     "/media/",
@@ -242,13 +242,20 @@ def set_fragments(mapping: dict, seconds: int) -> None:
         _failed(exc)
 
 
+@functools.cache
+def skip_prefixes() -> tuple[str, ...]:
+    """``SKIP_PREFIXES`` and the admin sites' paths (``WAGTAIL_ADMIN_PATH``,
+    ``DJANGO_ADMIN_PATH``); kept until a setting changes (tests)."""
+    return (*admin_prefixes(), *SKIP_PREFIXES)
+
+
 def _cacheable_request(meta) -> bool:
     """On the WSGI environ (``request.META``), for the middleware and the WSGI short way:
     a GET or HEAD, not a path the cache skips, not a staff preview."""
     query = meta.get("QUERY_STRING", "")
     return (
         meta.get("REQUEST_METHOD") in ("GET", "HEAD")
-        and not meta.get("PATH_INFO", "").startswith(SKIP_PREFIXES)
+        and not meta.get("PATH_INFO", "").startswith(skip_prefixes())
         and ("preview" not in query or "preview" not in parse_qs(query, keep_blank_values=True))
     )
 
@@ -285,6 +292,8 @@ def _key(meta) -> str:
 
 def _cacheable_response(response) -> bool:
     if response.status_code != 200 or response.streaming or response.cookies:
+        return False
+    if csp.has_own_policy(response):  # a hit gets the site's policy, not this page's own
         return False
     control = response.get("Cache-Control", "").lower()
     if any(word in control for word in ("private", "no-store", "no-cache")):
@@ -345,6 +354,7 @@ class PageCacheMiddleware:
 FRONT_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "marketplace.csp.CSPMiddleware",
     "marketplace.pagecache.PageCacheMiddleware",
 ]
 
@@ -364,6 +374,8 @@ def security_headers(secure: bool) -> tuple[tuple[str, str], ...]:
 def _settings_changed(**kwargs) -> None:
     if kwargs["setting"].startswith("SECURE_"):
         security_headers.cache_clear()
+    if kwargs["setting"].endswith("_ADMIN_PATH"):
+        skip_prefixes.cache_clear()
 
 
 setting_changed.connect(_settings_changed, dispatch_uid="pagecache.security_headers")
@@ -373,8 +385,9 @@ def wsgi_hit(environ) -> tuple[str, list[tuple[str, str]], bytes] | None:
     """The stored page for this WSGI request as (status line, headers, body), or None.
 
     What the usual way does to a hit, done here: SecurityMiddleware's redirect to HTTPS
-    (such a request goes the usual way) and its headers; WhiteNoise has nothing to do (its
-    files are never stored). On a miss, the version read is left in the environ so that the
+    (such a request goes the usual way) and its headers; the Content-Security-Policy header
+    (a stored page never had a policy of its own); WhiteNoise has nothing to do (its files
+    are never stored). On a miss, the version read is left in the environ so that the
     middleware does not ask Redis again.
     """
     if not (_usable() and _cacheable_request(environ)):
@@ -397,6 +410,7 @@ def wsgi_hit(environ) -> tuple[str, list[tuple[str, str]], bytes] | None:
         [
             *headers,
             ("X-Page-Cache", "hit"),
+            *csp.storefront_headers(),
             *security_headers(secure),
             ("Content-Length", str(len(body))),
         ],

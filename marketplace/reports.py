@@ -29,6 +29,35 @@ from .workspace import Workspace, id_from
 
 MAX_REPORT_DAYS = 3 * 366
 EARLIEST_REPORT_DATE = datetime.date(2020, 1, 1)
+# What makes Excel or LibreOffice read a text cell as a formula.
+FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+
+
+def safe_cell(value):
+    """A CSV cell no spreadsheet runs as a formula ("CSV injection": names and searches are
+    typed by cooperatives and shoppers): text starting with ``= + - @`` (or a tab or carriage
+    return) gets a leading apostrophe, which spreadsheets show as text. Numbers stay numbers."""
+    if isinstance(value, str) and value.startswith(FORMULA_START):
+        return "'" + value
+    return value
+
+
+def neutralise_wagtail_csv_exports() -> None:
+    """Wagtail's own CSV exports (its reports: aging pages, locked pages, site history,
+    workflows) write page titles as typed; pass every cell through ``safe_cell``. (Its XLSX
+    exports already store formulas as text.)"""
+    from wagtail.admin.views.mixins import SpreadsheetExportMixin
+
+    original = SpreadsheetExportMixin.preprocess_field_value
+    if getattr(original, "ocop_safe_cells", False):
+        return
+
+    def preprocess_field_value(self, field, value, export_format):
+        value = original(self, field, value, export_format)
+        return safe_cell(value) if export_format == self.FORMAT_CSV else value
+
+    preprocess_field_value.ocop_safe_cells = True
+    SpreadsheetExportMixin.preprocess_field_value = preprocess_field_value
 
 
 @dataclass
@@ -150,14 +179,17 @@ def requested_cooperative(request, workspace: Workspace) -> None:
 
 def csv_response(table: ReportTable, *, report: Report, period: Period) -> HttpResponse:
     """The table as CSV: UTF-8 with a byte-order mark (Excel then reads Vietnamese right),
-    comma-separated, raw numbers."""
+    comma-separated, raw numbers, no text read as a formula (``safe_cell``)."""
     buffer = io.StringIO()
     buffer.write("\ufeff")
     writer = csv.writer(buffer)
-    writer.writerow([str(h) for h in table.csv_headings])
+    writer.writerow([safe_cell(str(h)) for h in table.csv_headings])
     for row in table.csv_rows:
         writer.writerow(
-            [value.isoformat() if isinstance(value, datetime.date) else value for value in row]
+            [
+                value.isoformat() if isinstance(value, datetime.date) else safe_cell(value)
+                for value in row
+            ]
         )
     filename = f"ocop-{report.slug}-{table.slug}-{period.start:%Y%m%d}-{period.end:%Y%m%d}.csv"
     response = HttpResponse(

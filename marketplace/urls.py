@@ -10,7 +10,7 @@ from wagtail.documents import urls as wagtaildocs_urls
 from cms import sharing as cms_sharing
 from cms import views as cms_views
 from marketplace import join_views
-from marketplace.views import healthz
+from marketplace.views import csp_report, healthz
 from orders import urls as orders_urls
 
 # A database that cannot be reached answers 503 (marketplace.views.server_error), not 500.
@@ -18,6 +18,8 @@ handler500 = "marketplace.views.server_error"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),
+    # Browsers post what the Content-Security-Policy blocked here (report-uri): never translated.
+    path("csp-report", csp_report, name="csp_report"),
     path("robots.txt", cms_views.robots_txt, name="robots_txt"),
     path("sitemap.xml", cms_sharing.sitemap, name="sitemap"),
     path("favicon.ico", cms_views.favicon, name="favicon"),
@@ -25,8 +27,9 @@ urlpatterns = [
     # Stamps are GS1 Digital Link URIs at the root of the resolver host: never translated.
     path("", include("traceability.urls")),
     path("", include((orders_urls.api_patterns, "orders_api"))),
-    path("admin/", include(wagtailadmin_urls)),
-    path("django-admin/", admin.site.urls),
+    # WAGTAIL_ADMIN_PATH / DJANGO_ADMIN_PATH ("admin/", "django-admin/" unless set).
+    path(settings.WAGTAIL_ADMIN_PATH, include(wagtailadmin_urls)),
+    path(settings.DJANGO_ADMIN_PATH, admin.site.urls),
     path("documents/", include(wagtaildocs_urls)),
     path("i18n/", include("django.conf.urls.i18n")),
 ]

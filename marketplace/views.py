@@ -6,9 +6,12 @@ import uuid
 from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
-from django.http import JsonResponse
+from django.http import HttpResponse, JsonResponse
 from django.views.decorators.cache import never_cache
-from django.views.decorators.http import require_GET
+from django.views.decorators.csrf import csrf_exempt
+from django.views.decorators.http import require_GET, require_POST
+
+from . import csp
 
 logger = logging.getLogger(__name__)
 
@@ -193,3 +196,19 @@ def server_error(request):
         response["Retry-After"] = str(RETRY_AFTER_SECONDS)
     response["Cache-Control"] = "no-store"
     return response
+
+
+@csrf_exempt
+@require_POST
+def csp_report(request):
+    """``POST /csp-report``: what a browser reports the Content-Security-Policy blocked (or
+    would have, in report-only mode). One WARNING line per violation, 204; a body that is no
+    such report gets 400 (413 above ``csp.REPORT_MAX_BYTES``) with a JSON message. Browsers
+    send these without cookies or a CSRF token: nothing here is stored or trusted."""
+    try:
+        violations = csp.read_reports(request)
+    except csp.BadReport as exc:
+        return JsonResponse({"error": str(exc)}, status=exc.status)
+    for violation in violations:
+        logger.warning("CSP violation: %s", violation)
+    return HttpResponse(status=204)

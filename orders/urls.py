@@ -23,9 +23,7 @@ storefront_patterns = [
     path("account/confirm/resend/", accounts.resend_confirmation, name="resend_confirmation"),
     path("account/confirm/<str:token>/", accounts.confirm_email, name="confirm_email"),
     path("account/password/", accounts.PasswordChangeView.as_view(), name="password_change"),
-    path(
-        "account/password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"
-    ),
+    path("account/password/reset/", accounts.PasswordResetView.as_view(), name="password_reset"),
     path(
         "account/password/reset/sent/",
         accounts.PasswordResetDoneView.as_view(),

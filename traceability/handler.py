@@ -7,6 +7,7 @@ done here, by the same middleware objects:
 
 - SecurityMiddleware: the HTTPS redirect (such a request goes the usual way), HSTS, nosniff,
   the referrer and cross-origin opener policies;
+- the Content-Security-Policy header (marketplace.csp: a stamp path is never the admin's);
 - CommonMiddleware: the host check and banned user agents (the usual way answers those), the
   ``www.`` redirect, Content-Length;
 - LocaleMiddleware's response part, which the views make needless (they choose the language
@@ -51,6 +52,7 @@ from django.utils import timezone, translation
 from django.utils.log import log_response
 from wagtail.contrib.redirects.middleware import RedirectMiddleware
 
+from marketplace import csp
 from marketplace.middleware import has_control_characters
 from marketplace.pagecache import security_headers
 
@@ -63,6 +65,7 @@ logger = logging.getLogger(__name__)
 SHORT_WAY_MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "marketplace.csp.CSPMiddleware",
     # Passes stamp paths through untouched (they are in pagecache.SKIP_PREFIXES).
     "marketplace.pagecache.PageCacheMiddleware",
     # Its check is in passes_checks: a request it would refuse goes the usual way.
@@ -102,6 +105,7 @@ class StampScanHandler(WSGIHandler):
             )
         self.methods = {views.resolve: {"GET"}, views.api_verify: {"GET", "POST"}}
         self.security = SecurityMiddleware(_unused)
+        self.csp = csp.CSPMiddleware(_unused)
         self.common = CommonMiddleware(_unused)
         self.locale = LocaleMiddleware(_unused)
         self.xframe = XFrameOptionsMiddleware(_unused)
@@ -167,6 +171,7 @@ class StampScanHandler(WSGIHandler):
             *views.scan_headers(language),
             ("X-Frame-Options", self.xframe.get_xframe_options_value(request, None)),
             ("Content-Length", str(len(body))),
+            *csp.storefront_headers(),
             *security_headers(request.is_secure()),
         ]
         return "200 OK", headers, body
@@ -215,4 +220,5 @@ class StampScanHandler(WSGIHandler):
         response = self.common.process_response(request, response)
         if "Content-Language" not in response:  # the views set it, and Vary: Accept-Language
             response = self.locale.process_response(request, response)
+        response = self.csp.process_response(request, response)
         return self.security.process_response(request, response)

@@ -16,7 +16,7 @@ import os
 from django.conf import settings
 from django.contrib.staticfiles import finders
 from django.http import HttpResponse
-from django.shortcuts import render
+from django.shortcuts import render, resolve_url
 from django.template.loader import render_to_string
 from django.templatetags.static import static
 from django.urls import reverse
@@ -26,6 +26,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from django.views.decorators.http import require_safe
 
+from marketplace import csp
 from marketplace.locations import province_choices
 
 # Static files the page needs offline; the service worker caches them when it installs.
@@ -111,6 +112,7 @@ def _messages() -> dict[str, str]:
 def inspect_page(request):
     """``/inspect/``: the inspector's offline stamp checker (the same HTML for everyone)."""
     language, explicit = _page_language(request)
+    login = resolve_url(settings.LOGIN_URL)  # a URL name: wherever WAGTAIL_ADMIN_PATH put it
     with translation.override(language):
         config = {
             "language": language,
@@ -119,7 +121,7 @@ def inspect_page(request):
             "keysUrl": reverse("traceability:public_keys"),
             "verifyApiUrl": reverse("traceability:api_verify"),
             "inspectionsUrl": reverse("traceability:api_inspections"),
-            "loginUrl": f"{settings.LOGIN_URL}?next={reverse('traceability:inspect')}",
+            "loginUrl": f"{login}?next={reverse('traceability:inspect')}",
             "csrfCookieName": settings.CSRF_COOKIE_NAME,
             "nobleUrl": static("vendor/noble-ed25519/index.js"),
             "jsqrUrl": static("vendor/jsqr/jsQR.js"),
@@ -140,6 +142,7 @@ def inspect_page(request):
     patch_vary_headers(response, ("Accept-Language", "Cookie"))
     # The service worker keeps its own copy; browsers revalidate theirs.
     patch_cache_control(response, no_cache=True)
+    csp.allow(response, {"img-src": ["blob:"]})  # the preview of the photo being attached
     if explicit:
         response.set_cookie(
             settings.LANGUAGE_COOKIE_NAME,

@@ -16,6 +16,9 @@ from .digital_link import LINK_TOO_LONG, stamp_fits_qr
 from .models import AnomalyFlag, Batch, Stamp, StampOrder
 from .states import ForbiddenTransition, batch_transition, stamps_transition
 
+# The inspector's page shrinks photos to 1600 px JPEG; one it could not decode comes as taken.
+INSPECTION_PHOTO_MAX_BYTES = 8 * 1024 * 1024
+
 
 class TraceabilityError(Exception):
     """A rule the user broke; the message is shown as it is (form error, 4xx JSON)."""
@@ -290,12 +293,11 @@ def inspection_record(
         province_code=clean_location(province, None, None)["province"],
     )
     if photo is not None:
-        from django import forms
+        from marketplace.uploads import checked_photo
 
-        if photo.size > 8 * 1024 * 1024:
-            raise TraceabilityError(_("The photo is larger than 8 MB."))
-        # Pillow opens it: a renamed non-image is refused, whatever its extension.
-        inspection.photo = forms.ImageField().clean(photo)
+        # Pillow checks it: a renamed non-image is refused, whatever its extension; it is
+        # stored under a random name (the phone's name for it never reaches the disk).
+        inspection.photo = checked_photo(photo, max_bytes=INSPECTION_PHOTO_MAX_BYTES)
     try:
         with transaction.atomic():
             inspection.save()

@@ -5,11 +5,14 @@ refuses to start without its secrets.
 """
 
 import os
+import re
 from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
 from celery.schedules import crontab
+from csp.constants import NONE, SELF, UNSAFE_INLINE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent.parent
@@ -28,6 +31,28 @@ def env_bool(name: str, default: bool = False) -> bool:
 
 def env_list(name: str, default: str = "") -> list[str]:
     return [item.strip() for item in env(name, default).split(",") if item.strip()]
+
+
+# First path segments the site answers itself: an admin there would hide them (or they it).
+SITE_PATHS = {
+    *("01", "api", "account", "cart", "checkout", "cooperatives", "csp-report", "documents", "en"),
+    *("favicon.ico", "healthz", "i18n", "inspect", "manifest.webmanifest", "media"),
+    *("orders", "robots.txt", "search", "sitemap.xml", "static", ".well-known"),
+}
+
+
+def env_admin_path(name: str, default: str) -> str:
+    """An admin site's path from the environment, as ``urls.py`` wants it: ``"office-7f3/"``
+    (slashes around it dropped); refused unless plain URL-safe segments, none of them ``.`` or
+    ``..``, and not one of the site's own paths."""
+    value = env(name, default).strip().strip("/")
+    segment = r"[A-Za-z0-9_~-][A-Za-z0-9._~-]*"
+    if not re.fullmatch(rf"{segment}(/{segment})*", value) or value.split("/")[0] in SITE_PATHS:
+        raise ImproperlyConfigured(
+            f"{name} must be a path such as office-7f3/ (letters, digits, - _ . ~), "
+            f"not one of the site's own paths ({', '.join(sorted(SITE_PATHS))})."
+        )
+    return value + "/"
 
 
 # --- Core -----------------------------------------------------------------
@@ -71,12 +96,15 @@ INSTALLED_APPS = [
     "django.contrib.humanize",
     "django.contrib.sitemaps",
     "axes",
+    "csp",  # django-csp's checks of its settings
     "django.contrib.postgres",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    # The Content-Security-Policy header, on cached pages too (marketplace/csp.py).
+    "marketplace.csp.CSPMiddleware",
     # Cached public pages are answered here, before the rest of the stack.
     "marketplace.pagecache.PageCacheMiddleware",
     # A parameter holding NUL (or another control character) is refused before any view
@@ -156,7 +184,20 @@ TEMPLATES = [
 ]
 
 AUTH_USER_MODEL = "marketplace.User"
-LOGIN_URL = "/admin/login/"
+
+# --- Admin sites ----------------------------------------------------------------------
+# Where the Wagtail admin and Django's admin answer (marketplace/urls.py). A path other than
+# the well-known "admin/" keeps most password-guessing bots off the sign-in page; what names
+# these paths (robots.txt, the page cache, the storefront's sign-in link, LOGIN_URL, the
+# context processor) reads these two settings (marketplace/admin_paths.py).
+WAGTAIL_ADMIN_PATH = env_admin_path("WAGTAIL_ADMIN_PATH", "admin/")
+DJANGO_ADMIN_PATH = env_admin_path("DJANGO_ADMIN_PATH", "django-admin/")
+if WAGTAIL_ADMIN_PATH.startswith(DJANGO_ADMIN_PATH) or DJANGO_ADMIN_PATH.startswith(
+    WAGTAIL_ADMIN_PATH
+):
+    raise ImproperlyConfigured("WAGTAIL_ADMIN_PATH and DJANGO_ADMIN_PATH must not overlap.")
+# A URL name, so it follows WAGTAIL_ADMIN_PATH (Django's login_required resolves it).
+LOGIN_URL = "wagtailadmin_login"
 
 # --- Database -------------------------------------------------------------
 # Embedded default: a SQLite file. CI and production: DATABASE_URL (PostgreSQL).
@@ -339,9 +380,28 @@ WAGTAIL_TIME_FORMAT = "%H:%M"
 WAGTAILADMIN_BASE_URL = env("SITE_URL", "http://127.0.0.1:8000")
 WAGTAILIMAGES_IMAGE_MODEL = "wagtailimages.Image"
 WAGTAILSEARCH_HITS_MAX_AGE = 14
-WAGTAILDOCS_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
 WAGTAIL_ALLOW_UNICODE_SLUGS = False
-WAGTAILIMAGES_MAX_UPLOAD_SIZE = 10 * 1024 * 1024
+
+# --- Uploads ----------------------------------------------------------------------------
+# Every upload and its checks: marketplace/uploads.py. Kinds are judged by content (Pillow,
+# the PDF signature), never by the name alone; a too big or wrong file is a form error.
+# Images (products, cooperatives, inspection photos, profile pictures): JPEG, PNG or WebP.
+WAGTAILIMAGES_EXTENSIONS = ["jpg", "jpeg", "png", "webp"]
+WAGTAILIMAGES_MAX_UPLOAD_SIZE = int(env("UPLOAD_IMAGE_MAX_BYTES", str(10 * 1024 * 1024)))
+# Renditions decode the whole image: 40 megapixels is about 160 MB of memory.
+WAGTAILIMAGES_MAX_IMAGE_PIXELS = int(env("UPLOAD_IMAGE_MAX_PIXELS", "40000000"))
+WAGTAILIMAGES_IMAGE_FORM_BASE = "marketplace.uploads.ImageForm"
+# Documents (OCOP certificate scans): the content must be what the extension says, so only
+# kinds marketplace.uploads.document_kind recognises (PDF, JPEG, PNG).
+WAGTAILDOCS_EXTENSIONS = ["pdf", "png", "jpg", "jpeg"]
+WAGTAILDOCS_MAX_UPLOAD_SIZE = int(env("UPLOAD_DOCUMENT_MAX_BYTES", str(10 * 1024 * 1024)))
+WAGTAILDOCS_DOCUMENT_FORM_BASE = "marketplace.uploads.DocumentForm"
+# Request bodies: form fields up to 2.5 MB in memory (files do not count); a file above
+# 2.5 MB is spooled to a temporary file rather than held in memory. nginx refuses bodies
+# over 12 MB before they reach Django (deploy/nginx: client_max_body_size).
+DATA_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+FILE_UPLOAD_MAX_MEMORY_SIZE = 2_621_440
+DATA_UPLOAD_MAX_NUMBER_FILES = 20
 
 # --- E-mail ---------------------------------------------------------------
 
@@ -451,6 +511,46 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Content-Security-Policy (django-csp; marketplace/csp.py adds the admin's directives, the
+# media bucket's host and, on the pages that need them, Stripe.js's hosts and blob: images).
+# The storefront, resolver and inspector run no inline code: every script and stylesheet is a
+# file of this site, and no nonce is used (cached pages are served to anyone). Browsers post
+# what it blocks to /csp-report (logged as warnings). CSP_REPORT_ONLY: the same policy, only
+# reported (Content-Security-Policy-Report-Only), to try a change on real traffic first (an
+# environment variable only: django-csp's checks take a CSP_REPORT_ONLY setting for one of
+# its 3.x settings).
+_CSP_REPORT_ONLY = env_bool("CSP_REPORT_ONLY", False)
+_CSP = {
+    "DIRECTIVES": {
+        "default-src": [SELF],
+        "script-src": [SELF],
+        "style-src": [SELF],
+        "img-src": [SELF],
+        "connect-src": [SELF],
+        "worker-src": [SELF],  # the inspector's service worker
+        "object-src": [NONE],
+        "base-uri": [SELF],
+        "form-action": [SELF],
+        "frame-ancestors": [NONE],
+        "report-uri": ["/csp-report"],
+    }
+}
+CONTENT_SECURITY_POLICY = None if _CSP_REPORT_ONLY else _CSP
+CONTENT_SECURITY_POLICY_REPORT_ONLY = _CSP if _CSP_REPORT_ONLY else None
+# For signed-in users of the two admin sites (WAGTAIL_ADMIN_PATH, DJANGO_ADMIN_PATH; the
+# sign-in page keeps the strict policy) these directives replace the storefront's: Wagtail
+# writes inline <script> and <style> elements into its forms (page editor, inline panels, date
+# pickers: form widgets get no request, so no nonce), shows data: and blob: images (previews
+# of uploads), and frames its own pages (live preview).
+CONTENT_SECURITY_POLICY_ADMIN = {
+    "DIRECTIVES": {
+        "script-src": [SELF, UNSAFE_INLINE],
+        "style-src": [SELF, UNSAFE_INLINE],
+        "img-src": [SELF, "data:", "blob:"],
+        "frame-ancestors": [SELF],
+    }
+}
 
 # "json" (production's default): one JSON object a line, for a log collector; "text" here.
 LOG_FORMAT = env("LOG_FORMAT", "text")

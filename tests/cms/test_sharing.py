@@ -280,3 +280,22 @@ def test_a_photo_whose_file_is_gone_leaves_the_page_up_without_a_preview(client,
     response = client.get(_path(site.coop_page))
     assert response.status_code == 200
     assert "og:image" not in Head(response.content.decode()).meta
+
+
+def test_every_host_names_the_site_address_as_canonical(client, site, settings):
+    """nginx serves the storefront on the traceability host too: search engines must see one
+    copy, on the site's address (SITE_URL), whichever host a page was asked on."""
+    settings.ALLOWED_HOSTS = ["testserver", "truyxuat.ocop.example.vn"]
+    settings.WAGTAILADMIN_BASE_URL = "https://ocop.example.vn"
+    other = {"HTTP_HOST": "truyxuat.ocop.example.vn"}
+    url = _path(site.product)
+    html = client.get(url, **other).content.decode()
+    head = Head(html)
+    assert head.link("canonical") == "https://ocop.example.vn" + url
+    assert head.link("alternate", "en") == "https://ocop.example.vn/en" + url
+    assert head.meta["og:url"] == "https://ocop.example.vn" + url
+    assert head.meta["og:image"].startswith("https://ocop.example.vn/")
+    sitemap = client.get("/sitemap.xml", **other).content.decode()
+    assert "https://ocop.example.vn/" in sitemap and "truyxuat" not in sitemap
+    robots = client.get("/robots.txt", **other).content.decode()
+    assert "Sitemap: https://ocop.example.vn/sitemap.xml" in robots

@@ -51,7 +51,7 @@ def fill_cart_and_check_out(page, base, shop, method: str) -> str:
     page.fill("[name=phone]", "0912 345 678")
     page.fill("[name=email]", "lan@example.vn")
     page.select_option("[name=province]", HANOI)
-    page.wait_for_function("document.querySelector('[name=ward]').options.length > 10")
+    page.wait_for_function("() => document.querySelector('[name=ward]').options.length > 10")
     page.select_option("[name=ward]", BA_DINH)
     page.fill("[name=address_line]", "12 Phố Hàng Bông")
     page.check(f"[name=payment_method][value={method}]")

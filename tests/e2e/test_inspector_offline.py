@@ -56,8 +56,8 @@ def sign_in(page, live_server, user):
 def controlled_by_service_worker(page) -> None:
     page.evaluate("navigator.serviceWorker.ready.then(() => true)")
     page.reload()
-    page.wait_for_function("navigator.serviceWorker.controller !== null")
-    page.wait_for_function("localStorage.getItem('ocop-trace-keys') !== null")
+    page.wait_for_function("() => navigator.serviceWorker.controller !== null")
+    page.wait_for_function("() => localStorage.getItem('ocop-trace-keys') !== null")
 
 
 def check(page, uri: str) -> str:
@@ -65,7 +65,7 @@ def check(page, uri: str) -> str:
     page.click("#check-button")
     # inspect.js clears the verdict as the check starts, and sets it within a second.
     page.wait_for_function(
-        "document.getElementById('verdict').dataset.verdict !== ''", timeout=2_000
+        "() => document.getElementById('verdict').dataset.verdict !== ''", timeout=2_000
     )
     return page.locator("#verdict").get_attribute("data-verdict")
 
@@ -97,7 +97,7 @@ def test_offline_check_and_queued_inspection(live_server, phone_context, stamps,
     assert page.evaluate("fetch('/healthz').then(() => 'network', () => 'none')") == "none"
     assert page.locator("html").get_attribute("lang") == "vi"
     assert page.locator("#net-status").get_attribute("data-online") == "0"
-    page.wait_for_function("window.ocopVerify")
+    page.wait_for_function("() => window.ocopVerify")
 
     genuine, other = stamps[0], stamps[1]
     assert check(page, genuine.uri) == "genuine"
@@ -167,7 +167,7 @@ def test_online_check_shows_a_recall_first(live_server, phone_context, batch):  
     page = phone_context.new_page()
     page.goto(f"{live_server.url}/inspect/")
     page.select_option("#province", "19")  # kept for the next visits
-    page.wait_for_function("window.ocopVerify")
+    page.wait_for_function("() => window.ocopVerify")
     check(page, stamp.uri)
     page.wait_for_selector("#verdict[data-verdict='recalled']")
     assert page.locator("#verdict-label").inner_text() == page.evaluate(
@@ -277,9 +277,9 @@ def test_camera_scan_reads_the_stamp_qr(
         )
         page = context.new_page()
         page.goto(f"{live_server.url}/inspect/")
-        page.wait_for_function("window.ocopVerify")
+        page.wait_for_function("() => window.ocopVerify")
         page.click("#scan-button")
-        page.wait_for_function("document.getElementById('code').value !== ''", timeout=15_000)
+        page.wait_for_function("() => document.getElementById('code').value !== ''", timeout=15_000)
         assert page.locator("#code").input_value() == stamps[0].uri
         page.wait_for_selector("#verdict[data-verdict='genuine']")
         assert page.locator("#scanner").is_hidden()  # the camera stops once it has read

@@ -294,3 +294,53 @@ def test_behind_a_transaction_pooler_no_server_side_cursors_anywhere():
     assert not production_settings(GOOD, "DATABASES")["DATABASES"]["default"].get(
         "DISABLE_SERVER_SIDE_CURSORS"
     )
+
+
+def test_production_cookies_are_secure_and_passwords_are_checked():
+    values = production_settings(
+        GOOD,
+        "SESSION_COOKIE_SECURE",
+        "SESSION_COOKIE_HTTPONLY",
+        "CSRF_COOKIE_SECURE",
+        "SESSION_COOKIE_SAMESITE",
+        "AUTH_PASSWORD_VALIDATORS",
+        "SECURE_SSL_REDIRECT",
+        "SECURE_HSTS_SECONDS",
+    )
+    assert values["SESSION_COOKIE_SECURE"] is True and values["CSRF_COOKIE_SECURE"] is True
+    assert values["SESSION_COOKIE_HTTPONLY"] is True  # no script reads the session cookie
+    assert values["SESSION_COOKIE_SAMESITE"] == "Lax"
+    assert values["SECURE_SSL_REDIRECT"] is True and values["SECURE_HSTS_SECONDS"] >= 31536000
+    validators = {v["NAME"].rsplit(".", 1)[1] for v in values["AUTH_PASSWORD_VALIDATORS"]}
+    assert validators == {
+        "UserAttributeSimilarityValidator",
+        "MinimumLengthValidator",
+        "CommonPasswordValidator",
+        "NumericPasswordValidator",
+    }
+
+
+def test_production_takes_the_admin_paths_from_the_environment():
+    moved = {**GOOD, "WAGTAIL_ADMIN_PATH": "/quan-tri-7f3", "DJANGO_ADMIN_PATH": "he-thong/"}
+    values = production_settings(moved, "WAGTAIL_ADMIN_PATH", "DJANGO_ADMIN_PATH", "LOGIN_URL")
+    assert values == {
+        "WAGTAIL_ADMIN_PATH": "quan-tri-7f3/",
+        "DJANGO_ADMIN_PATH": "he-thong/",
+        "LOGIN_URL": "wagtailadmin_login",  # a URL name: it follows the path
+    }
+    assert production_settings(GOOD, "WAGTAIL_ADMIN_PATH")["WAGTAIL_ADMIN_PATH"] == "admin/"
+    refused = load_production({**GOOD, "WAGTAIL_ADMIN_PATH": "../static"})
+    assert refused.returncode != 0 and "WAGTAIL_ADMIN_PATH" in refused.stderr
+
+
+def test_production_enforces_the_content_security_policy_unless_report_only():
+    enforced = production_settings(GOOD, "CONTENT_SECURITY_POLICY*")
+    directives = enforced["CONTENT_SECURITY_POLICY"]["DIRECTIVES"]
+    assert directives["script-src"] == ["'self'"] and directives["frame-ancestors"] == ["'none'"]
+    assert enforced["CONTENT_SECURITY_POLICY_REPORT_ONLY"] is None
+    assert (
+        "'unsafe-inline'" in enforced["CONTENT_SECURITY_POLICY_ADMIN"]["DIRECTIVES"]["script-src"]
+    )
+    reported = production_settings({**GOOD, "CSP_REPORT_ONLY": "1"}, "CONTENT_SECURITY_POLICY*")
+    assert reported["CONTENT_SECURITY_POLICY"] is None
+    assert reported["CONTENT_SECURITY_POLICY_REPORT_ONLY"] == enforced["CONTENT_SECURITY_POLICY"]

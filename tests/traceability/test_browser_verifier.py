@@ -176,7 +176,7 @@ def verifier(chromium, _serialized_database_here, live_server):
         page = context.new_page()
         page.on("pageerror", lambda error: errors.append(error))
         page.goto(live_server.url + "/inspect/")
-        page.wait_for_function("window.ocopVerify && window.ocopInspect")
+        page.wait_for_function("() => window.ocopVerify && window.ocopInspect")
         return context, page
 
     context, page = run(open_page)

@@ -1,6 +1,7 @@
 """Inspections sent from the inspector's phone: stored once, whatever the network did."""
 
 import io
+import re
 import uuid
 
 import pytest
@@ -11,6 +12,7 @@ from marketplace.roles import INSPECTORS_GROUP, ensure_role_groups
 from traceability.models import Inspection
 
 from ..factories import UserFactory
+from ..uploads import EXE, HOSTILE_NAMES, HTML, files_under, multipart, picture, stored_safely
 
 pytestmark = pytest.mark.django_db
 URL = "/api/v1/inspections/"
@@ -124,3 +126,51 @@ def test_nul_characters_are_refused(client, inspector, released_batch):
     response = client.post(URL, payload(released_batch.stamps.first(), note="kệ\x00hàng"))
     assert response.status_code == 400
     assert not Inspection.objects.exists()
+
+
+@pytest.mark.parametrize(
+    ("name", "content"),
+    [
+        ("shelf.jpg", HTML),  # an HTML page renamed
+        ("shelf.jpg", EXE),  # a program renamed
+        ("shelf.jpg", picture("JPEG")[:80]),  # cut off: Pillow cannot read it whole
+        ("shelf.bmp", picture("BMP")),  # a picture, of a kind not accepted
+    ],
+)
+def test_a_photo_that_is_not_a_photo_is_refused_and_not_stored(
+    client, inspector, released_batch, settings, name, content
+):
+    client.force_login(inspector)
+    bad = SimpleUploadedFile(name, content, content_type="image/jpeg")
+    response = client.post(URL, payload(released_batch.stamps.first(), photo=bad))
+    assert response.status_code == 400 and response.json()["error"]
+    assert not Inspection.objects.exists() and not files_under(settings.MEDIA_ROOT)
+
+
+def test_a_photo_over_the_limits_is_refused_with_the_limit(
+    client, inspector, released_batch, settings, monkeypatch
+):
+    from traceability import services
+
+    client.force_login(inspector)
+    monkeypatch.setattr(services, "INSPECTION_PHOTO_MAX_BYTES", 1024)
+    big = SimpleUploadedFile("shelf.png", picture("PNG") + b"\x00" * 2048, "image/png")
+    response = client.post(URL, payload(released_batch.stamps.first(), photo=big))
+    assert response.status_code == 400 and "1,0\xa0KB" in response.json()["error"]
+    monkeypatch.setattr(services, "INSPECTION_PHOTO_MAX_BYTES", 8 * 1024 * 1024)
+    settings.WAGTAILIMAGES_MAX_IMAGE_PIXELS = 1000
+    wide = SimpleUploadedFile("shelf.png", picture("PNG", size=(50, 50)), "image/png")
+    response = client.post(URL, payload(released_batch.stamps.first(), photo=wide))
+    assert response.status_code == 400 and "2500" in response.json()["error"]
+    assert not Inspection.objects.exists() and not files_under(settings.MEDIA_ROOT)
+
+
+@pytest.mark.parametrize("hostile", list(HOSTILE_NAMES))
+def test_a_photo_name_never_makes_a_path(client, inspector, released_batch, settings, hostile):
+    client.force_login(inspector)
+    fields = payload(released_batch.stamps.first())
+    body = multipart(fields, {"photo": (HOSTILE_NAMES[hostile] + ".png", picture(), "image/png")})
+    assert client.post(URL, **body).status_code == 201
+    stored = Inspection.objects.get().photo.name
+    assert stored_safely(settings.MEDIA_ROOT, stored, "inspections"), stored
+    assert re.fullmatch(r"inspections/[0-9a-f]{32}\.png", stored)  # ours, not the phone's

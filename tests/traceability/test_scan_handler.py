@@ -268,6 +268,24 @@ def test_security_headers_as_in_production(settings, stamp):
     assert int(headers["Content-Length"]) == len(_body)
 
 
+def test_the_content_security_policy_on_every_way(handler, stamp, settings):
+    """The page a phone's camera opens, the fast way (a 200) and the short way (a forged code,
+    404) alike; report-only when so configured."""
+    forged = _tampered(stamp)["no signature"]
+    for path in (path_of(stamp), forged):
+        _status, headers, _body = call(handler, path)
+        usual = dict(the_long_way(path)[1])
+        policy = dict(headers)["Content-Security-Policy"]
+        assert policy == usual["Content-Security-Policy"]
+        assert "script-src 'self';" in policy and "frame-ancestors 'none'" in policy
+    assert handler.long_way == 0 and handler.cycles == 1  # the forged one: the short way
+    settings.CONTENT_SECURITY_POLICY_REPORT_ONLY = settings.CONTENT_SECURITY_POLICY
+    settings.CONTENT_SECURITY_POLICY = None
+    headers = dict(call(handler, path_of(stamp))[1])
+    assert "Content-Security-Policy" not in headers
+    assert headers["Content-Security-Policy-Report-Only"] == policy
+
+
 def test_http_is_redirected_to_https_the_usual_way(settings, stamp):
     settings.SECURE_SSL_REDIRECT = True
     handler = Spy()
