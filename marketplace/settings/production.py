@@ -27,6 +27,16 @@ SECRET_KEY = required("SECRET_KEY")
 if SECRET_KEY.startswith("dev-only") or len(SECRET_KEY) < 50:
     raise ImproperlyConfigured("SECRET_KEY must be a random string of at least 50 characters.")
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS") or required("ALLOWED_HOSTS").split(",")
+# The site's own address, in e-mail links (password resets, tracking) and canonical links:
+# SITE_URL, else https:// and the first allowed host (never the development default).
+if env("SITE_URL"):
+    WAGTAILADMIN_BASE_URL = env("SITE_URL").rstrip("/")
+elif ALLOWED_HOSTS[0].lstrip(".") and "*" not in ALLOWED_HOSTS[0]:
+    WAGTAILADMIN_BASE_URL = "https://" + ALLOWED_HOSTS[0].lstrip(".")
+else:
+    raise ImproperlyConfigured("Set SITE_URL (the site's address, e.g. https://ocop.example.vn).")
+if not WAGTAILADMIN_BASE_URL.startswith(("https://", "http://")):
+    raise ImproperlyConfigured("SITE_URL must be an http(s):// address.")
 required("DATABASE_URL")
 # Persistent connections: a new PostgreSQL connection per request costs more than the
 # request itself (measured: a one-insert view 1,560 req/s with them, 233 without).

@@ -59,6 +59,29 @@ def test_production_refuses_to_start_without_each_secret():
         assert missing in result.stderr
 
 
+def site_url_of(env: dict) -> subprocess.CompletedProcess:
+    clean = {k: v for k, v in os.environ.items() if k not in GOOD and k != "SITE_URL"}
+    clean.update(env, DJANGO_SETTINGS_MODULE="marketplace.settings.production")
+    code = (
+        "import django; django.setup(); from django.conf import settings;"
+        "print(settings.WAGTAILADMIN_BASE_URL)"
+    )
+    return subprocess.run(
+        [sys.executable, "-c", code], cwd=ROOT, env=clean, capture_output=True, text=True
+    )
+
+
+def test_production_links_use_the_sites_own_address_never_the_development_one():
+    """Password-reset and tracking links in e-mails, canonical links: SITE_URL, else the
+    first allowed host over https."""
+    assert site_url_of(GOOD).stdout.strip() == "https://ocop.example.vn"
+    given = site_url_of({**GOOD, "SITE_URL": "https://cho.ocop.example.vn/"})
+    assert given.stdout.strip() == "https://cho.ocop.example.vn"
+    for bad in ({"ALLOWED_HOSTS": "*"}, {"SITE_URL": "ocop.example.vn"}):
+        result = site_url_of({**GOOD, **bad})
+        assert result.returncode != 0 and "SITE_URL" in result.stderr, bad
+
+
 def test_production_refuses_the_development_key():
     result = load_production(
         {**GOOD, "SECRET_KEY": "dev-only-insecure-key-never-used-in-production"}
