@@ -97,18 +97,23 @@ def stripe_sources() -> dict:
     return {"script-src": [origin], "frame-src": [origin], "connect-src": [origin]}
 
 
-@functools.cache
+_media_sources: list = []  # the answer once the storage gave one (a failure is asked again)
+
+
 def media_sources() -> dict | None:
     """``img-src`` for the host the media storage serves images from (a bucket, its CDN),
     as the storage writes their URLs; None when they are served from this site."""
     from django.core.files.storage import default_storage
 
+    if _media_sources:
+        return _media_sources[0]
     try:
         origin = _origin(default_storage.url("csp-probe.jpg"))
     except Exception as exc:  # e.g. signed URLs without credentials: pages must still render
         logger.warning("CSP: the media storage wrote no URL (%s): images from this site only", exc)
-        return None
-    return {"img-src": [origin]} if origin else None
+        return None  # not remembered: the next response asks the storage again
+    _media_sources.append({"img-src": [origin]} if origin else None)
+    return _media_sources[0]
 
 
 def _in_the_admin(request) -> bool:
@@ -148,14 +153,20 @@ class CSPMiddleware(BaseCSPMiddleware):
         return parts
 
 
-@functools.cache
 def policy_headers(*, admin: bool) -> tuple[tuple[str, str], ...]:
     """The policy header(s) of a response without a policy of its own: what django-csp builds
     from the settings, with the media host and, for the admin, its directives."""
+    media = media_sources()
+    return _policy_headers(admin, json.dumps(media, sort_keys=True) if media else "")
+
+
+@functools.cache
+def _policy_headers(admin: bool, media: str) -> tuple[tuple[str, str], ...]:
     replace = settings.CONTENT_SECURITY_POLICY_ADMIN["DIRECTIVES"] if admin else None
+    update = json.loads(media) if media else None
     headers = []
     for name, report_only in ((HEADER, False), (HEADER_REPORT_ONLY, True)):
-        value = build_policy(update=media_sources(), replace=replace, report_only=report_only)
+        value = build_policy(update=update, replace=replace, report_only=report_only)
         if value:
             headers.append((name, value))
     return tuple(headers)
@@ -177,8 +188,8 @@ _CACHED_ON = ("CONTENT_SECURITY_POLICY", "STORAGES", "AWS_", "MEDIA_")
 
 def _settings_changed(**kwargs) -> None:
     if kwargs["setting"].startswith(_CACHED_ON):
-        media_sources.cache_clear()
-        policy_headers.cache_clear()
+        _media_sources.clear()
+        _policy_headers.cache_clear()
 
 
 setting_changed.connect(_settings_changed, dispatch_uid="marketplace.csp")
@@ -247,7 +258,7 @@ def read_reports(request) -> list[str]:
         raise BadReport("The body could not be read.") from None
     try:
         data = json.loads(body)
-    except (ValueError, UnicodeDecodeError):
+    except (ValueError, UnicodeDecodeError, RecursionError):  # [[[[… nested past Python's limit
         raise BadReport("The body is not JSON.") from None
     if isinstance(data, dict) and isinstance(data.get("csp-report"), dict):
         return [_violation(data["csp-report"], camel=False)]

@@ -77,9 +77,11 @@ class SignupForm(UserCreationForm):
 def signup(request):
     form = SignupForm(request.POST or None)
     if request.method == "POST" and over_limit(request, "signup", settings.SIGNUP_RATE_LIMIT):
-        form.is_valid()
-        form.add_error(None, _("Too many new accounts from your connection: try again later."))
-        return render(request, "orders/account/signup.html", {"form": form}, status=429)
+        # Not checked at all: the page past the limit says nothing of the address typed.
+        form = SignupForm(initial={k: request.POST.get(k, "")[:150] for k in ("username", "email")})
+        limited = _("Too many new accounts from your connection: try again later.")
+        context = {"form": form, "limited": limited}
+        return render(request, "orders/account/signup.html", context, status=429)
     if request.method == "POST" and form.is_valid():
         user = form.save(commit=False)
         user.language = _language()

@@ -9,6 +9,7 @@ from django.conf import settings
 from django.contrib.auth.tokens import default_token_generator
 from django.core import signing
 from django.db import transaction
+from django.db.models import ProtectedError
 from django.urls import reverse
 from django.utils import timezone, translation
 from django.utils.encoding import force_bytes
@@ -24,6 +25,11 @@ from .models import Order
 CONFIRM_SALT = "orders.accounts.confirm-email"
 # Orders still moving: an account is kept until they are delivered, cancelled or expired.
 OPEN_STATUSES = (Order.Status.AWAITING_PAYMENT, Order.Status.PROCESSING)
+
+
+STAFF_ONLY = _(
+    "This account works for a cooperative or the province office: ask an operator to close it."
+)
 
 
 class AccountNotDeletable(Exception):
@@ -100,10 +106,7 @@ def send_password_reset(user_id: int) -> None:
 def deletion_blocker(user: User) -> str | None:
     """Why this account cannot be deleted by its owner now, or None."""
     if user.is_staff or user.is_superuser or user.memberships.exists() or user.groups.exists():
-        return _(
-            "This account works for a cooperative or the province office: ask an operator "
-            "to close it."
-        )
+        return str(STAFF_ONLY)
     if user.orders.filter(status__in=OPEN_STATUSES).exists():
         return _(
             "You have orders still on their way. You can delete the account once they are "
@@ -130,5 +133,9 @@ def delete_account(user: User) -> int:
             delivery_note="",
             updated_at=timezone.now(),
         )
-        user.delete()
+        try:
+            with transaction.atomic():
+                user.delete()
+        except ProtectedError:  # records kept by law name the account (an inspection)
+            raise AccountNotDeletable(STAFF_ONLY) from None
     return kept

@@ -5,6 +5,7 @@ from django.utils.html import format_html
 from django.utils.safestring import mark_safe
 
 from catalog.models import Availability
+from marketplace.mail import absolute
 
 register = template.Library()
 
@@ -46,7 +47,7 @@ def product_json_ld(context, product) -> str:
             "price": variant.price,
             "priceCurrency": "VND",
             "availability": SCHEMA_AVAILABILITY[variant.availability],
-            "url": request.build_absolute_uri(),
+            "url": absolute(request.path),  # the site's own address, as the canonical link
         }
         for variant in product.active_variants
     ]

@@ -156,8 +156,9 @@ PASSWORD_RESET_RATE_LIMIT = env("PASSWORD_RESET_RATE_LIMIT", "10/h")
 PASSWORD_RESET_EMAIL_RATE_LIMIT = env("PASSWORD_RESET_EMAIL_RATE_LIMIT", "3/h")
 CONFIRMATION_RESEND_RATE_LIMIT = env("CONFIRMATION_RESEND_RATE_LIMIT", "3/h")
 RATELIMIT_FAIL_OPEN = True
-# A password-reset link works for this long, and once; an e-mail confirmation link for days.
-PASSWORD_RESET_TIMEOUT = int(env("PASSWORD_RESET_TIMEOUT_HOURS", "24")) * 3600
+# A password link works for this long, and once (Django's 3 days: the link a new
+# cooperative owner gets at approval is one too); an e-mail confirmation link for days.
+PASSWORD_RESET_TIMEOUT = int(env("PASSWORD_RESET_TIMEOUT_HOURS", "72")) * 3600
 EMAIL_CONFIRMATION_DAYS = int(env("EMAIL_CONFIRMATION_DAYS", "7"))
 
 
@@ -511,6 +512,20 @@ SECURE_CONTENT_TYPE_NOSNIFF = True
 X_FRAME_OPTIONS = "SAMEORIGIN"
 SESSION_COOKIE_HTTPONLY = True
 SECURE_REFERRER_POLICY = "same-origin"
+
+# Rich text (cooperative stories, articles) without embeds: the Content-Security-Policy lets
+# no third-party frame into the storefront. Photos are Wagtail images.
+WAGTAILADMIN_RICH_TEXT_EDITORS = {
+    "default": {
+        "WIDGET": "wagtail.admin.rich_text.DraftailRichTextArea",
+        "OPTIONS": {
+            "features": [
+                *("h2", "h3", "h4", "bold", "italic", "ol", "ul", "hr"),
+                *("link", "document-link", "image"),
+            ]
+        },
+    }
+}
 
 # Content-Security-Policy (django-csp; marketplace/csp.py adds the admin's directives, the
 # media bucket's host and, on the pages that need them, Stripe.js's hosts and blob: images).

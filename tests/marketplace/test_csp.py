@@ -237,7 +237,10 @@ def test_a_report_cannot_forge_log_lines(client, caplog):
 
 @pytest.mark.parametrize(
     "body",
-    [b"", b"not json", b"\xff\xfe", "[]", "{}", '{"csp-report": "x"}', '[{"type": "x"}]', "3"],
+    [
+        *(b"", b"not json", b"\xff\xfe", "[]", "{}", '{"csp-report": "x"}', '[{"type": "x"}]'),
+        *("3", "[" * 3000 + "]" * 3000),  # nested past Python's recursion limit
+    ],
 )
 def test_bad_bodies_get_a_400_with_a_message(client, caplog, body):
     with caplog.at_level(logging.WARNING, logger="marketplace.views"):

@@ -309,7 +309,7 @@ def test_staff_accounts_are_closed_by_an_operator(client):
     assert User.objects.filter(pk=staff.pk).exists()
 
 
-def test_account_pages_need_sign_in_and_escape_the_name(client):
+def test_account_pages_need_sign_in_and_offer_the_settings(client):
     for path in ("/account/", "/account/password/", "/account/delete/"):
         response = Client().get(path)
         assert response.status_code == 302 and "/account/login/" in response["Location"]
@@ -327,7 +327,11 @@ def test_every_email_has_an_html_part_with_values_escaped(
 
     from .conftest import line
 
-    hostile = dataclasses.replace(customer, full_name='<img src=x onerror="alert(1)">Lan')
+    hostile = dataclasses.replace(
+        customer,
+        full_name='<img src=x onerror="alert(1)">Lan',
+        delivery_note="Xem http://evil.example/x",
+    )
     with django_capture_on_commit_callbacks(execute=True):
         services.place_order(
             lines=[line(shop.tea_variant, 1)], customer=hostile, payment_method="cod"
@@ -336,6 +340,7 @@ def test_every_email_has_an_html_part_with_values_escaped(
     html = html_of(message)
     assert "<img src=x" not in html and "&lt;img src=x" in html
     assert '<a href="http://testserver/orders/' in html  # the tracking link is clickable
+    assert "http://evil.example/x" in html and 'href="http://evil.example' not in html
 
 
 @pytest.mark.parametrize("value", ["%00", "a%00b", "%FF%FE", "x" * 5000])
@@ -354,3 +359,29 @@ def test_signed_in_forms_refuse_hostile_values_without_a_server_error(client, va
     assert User.objects.filter(pk=user.pk).exists()
     user.refresh_from_db()
     assert user.check_password("pass-1234")
+
+
+def test_past_the_signup_limit_the_page_says_nothing_of_the_address(client, settings):
+    settings.SIGNUP_RATE_LIMIT = "1/h"
+    UserFactory(username="minh", email="minh@example.vn")
+    data = {"username": "x1", "email": "a@example.vn", "password1": "p", "password2": "q"}
+    client.post("/en/account/signup/", data)
+    response = client.post("/en/account/signup/", {**data, "email": "minh@example.vn"})
+    assert response.status_code == 429
+    page = response.content.decode()
+    assert "Too many new accounts" in page and "already uses" not in page
+
+
+def test_an_account_named_in_kept_records_is_closed_by_an_operator(client, shop):
+    """A former inspector (no group any more) whose inspections are kept: a message, not a
+    server error, and nothing deleted."""
+    from ..workspace import batch_of, inspection, stamps_of
+
+    user = UserFactory(username="former-inspector")
+    [stamp] = stamps_of(batch_of(shop.tea_variant, "LB2603A", status="released"), 1)
+    inspection(stamp, user, result="pass", at=timezone.now())
+    client.force_login(user)
+    response = client.post("/en/account/delete/", {"password": "pass-1234"})
+    assert response.status_code == 409
+    assert "ask an operator" in response.content.decode()
+    assert User.objects.filter(pk=user.pk).exists()
