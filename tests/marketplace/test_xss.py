@@ -202,7 +202,7 @@ def test_cart_order_page_and_e_mails(client, hostile, django_capture_on_commit_c
     inert(client.get("/cart/").content.decode())
     inert(client.get("/checkout/").content.decode())
     mail.outbox.clear()
-    location, order = checkout(client, hostile, django_capture_on_commit_callbacks)
+    location, _order = checkout(client, hostile, django_capture_on_commit_callbacks)
     page = inert(client.get(location).content.decode())
     assert "Lan &lt;script&gt;" in page  # the name is on the page, escaped
     sent = {tuple(message.to): message for message in mail.outbox}
