@@ -7,9 +7,8 @@ Each page type that is shared says what it shows (``share(request)``: title, des
 image, type, price); the rest gets the site's defaults.
 """
 
-from urllib.parse import urljoin, urlsplit
+from urllib.parse import urlsplit
 
-from django.conf import settings
 from django.contrib.sitemaps import views as sitemap_views
 from django.urls import translate_url
 from django.utils import translation
@@ -17,6 +16,7 @@ from wagtail.contrib.sitemaps.sitemap_generator import Sitemap as WagtailSitemap
 from wagtail.images.models import SourceImageIOError
 
 from catalog.selectors import SHARE_IMAGE
+from marketplace.mail import absolute
 
 SITE_NAME = "OCOP Market"
 LANGUAGES = ("vi", "en")
@@ -35,12 +35,9 @@ PRIVATE_PATHS = (
 )
 
 
-def site_url(path_or_url: str) -> str:
-    """An absolute URL on the site's own address (``SITE_URL``, Wagtail's
-    ``WAGTAILADMIN_BASE_URL``), whichever host was asked: nginx serves the storefront on the
-    traceability host too, and search engines must see one copy of each page. A URL that is
-    already absolute (media in a bucket) stays as it is."""
-    return urljoin(settings.WAGTAILADMIN_BASE_URL.rstrip("/") + "/", path_or_url)
+# On the site's own address whichever host was asked: nginx serves the storefront on the
+# traceability host too, and search engines must see one copy of each page.
+site_url = absolute
 
 
 def language_urls(request, path: str) -> dict[str, str]:

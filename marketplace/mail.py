@@ -9,6 +9,7 @@ queued through the outbox, never in a request.
 import re
 import smtplib
 import socket
+from urllib.parse import urlsplit
 
 from django.conf import settings
 from django.core.mail import EmailMultiAlternatives
@@ -91,5 +92,9 @@ OWN_LINK = re.compile(r"https?://[^\s<>\"']+")
 
 
 def absolute(path: str) -> str:
-    """A link for an e-mail: the site's address (``WAGTAILADMIN_BASE_URL``) and ``path``."""
+    """A URL on the site's own address (``SITE_URL``, Wagtail's ``WAGTAILADMIN_BASE_URL``) for
+    ``path``, whichever host a request came on: e-mail links, canonical links, the sitemap. A
+    URL that is already absolute (media in a bucket) stays as it is."""
+    if urlsplit(path).netloc:
+        return path
     return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + path

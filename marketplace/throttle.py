@@ -16,8 +16,7 @@ def client_address(group, request) -> str:
     return get_client_ip_address(request) or "unknown"
 
 
-def over_limit(request, group: str, rate: str) -> bool:
-    """Count this POST against ``rate`` (``"20/m"``) for its address; True once past it."""
-    return is_ratelimited(
-        request, group=group, key=client_address, rate=rate, method=["POST"], increment=True
-    )
+def over_limit(request, group: str, rate: str, key=client_address) -> bool:
+    """Count this POST against ``rate`` (``"20/m"``) for its address (or for what ``key``
+    returns: an account, an inbox); True once past it."""
+    return is_ratelimited(request, group=group, key=key, rate=rate, method=["POST"], increment=True)

@@ -12,14 +12,12 @@ from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
-from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
-from django_ratelimit.core import is_ratelimited
 
 from marketplace.models import User
 from marketplace.outbox import enqueue
@@ -120,19 +118,15 @@ def resend_confirmation(request):
     user = request.user
     if user.email_confirmed_at is not None:
         messages.info(request, _("Your e-mail address is already confirmed."))
-    elif is_ratelimited(
+    elif over_limit(
         request,
-        group="confirm_resend",
+        "confirm_resend",
+        settings.CONFIRMATION_RESEND_RATE_LIMIT,
         key=lambda group, request: str(request.user.pk),
-        rate=settings.CONFIRMATION_RESEND_RATE_LIMIT,
-        method=["POST"],
-        increment=True,
     ):
         messages.error(request, _("We have sent several links already: try again in an hour."))
     else:
-        if user.language != _language():
-            user.language = _language()
-            user.save(update_fields=["language"])
+        accounts.remember_language(user, _language())
         accounts.ask_for_confirmation(user)
         messages.success(request, _("We sent a new link to %(email)s.") % {"email": user.email})
     return redirect("orders:account")
@@ -166,9 +160,7 @@ class ShopperPasswordResetForm(PasswordResetForm):
         email = self.cleaned_data["email"]
         language = _language()
         for user in self.get_users(email):
-            if user.language != language:
-                user.language = language
-                user.save(update_fields=["language"])
+            accounts.remember_language(user, language)
             enqueue("orders.tasks.send_password_reset", user_id=user.pk)
 
 
@@ -185,13 +177,11 @@ class PasswordResetView(auth_views.PasswordResetView):
             form.add_error(None, _("Too many requests from your connection: try again later."))
             return self.render_to_response(self.get_context_data(form=form), status=429)
         # One address gets a few links an hour at most, whoever asks (no mail bombing).
-        if is_ratelimited(
+        if over_limit(
             request,
-            group="password_reset_email",
+            "password_reset_email",
+            settings.PASSWORD_RESET_EMAIL_RATE_LIMIT,
             key=lambda group, request: request.POST.get("email", "").strip().lower()[:254],
-            rate=settings.PASSWORD_RESET_EMAIL_RATE_LIMIT,
-            method=["POST"],
-            increment=True,
         ):
             return redirect(self.success_url)
         return super().post(request, *args, **kwargs)
@@ -212,10 +202,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         response = super().form_valid(form)
         # A new password lifts a lock its old one caused.
         axes_reset(username=form.user.get_username())
-        if form.user.email_confirmed_at is None:
-            # The link reached this inbox: the address is the shopper's.
-            form.user.email_confirmed_at = timezone.now()
-            form.user.save(update_fields=["email_confirmed_at"])
+        accounts.mark_confirmed(form.user)  # the link reached this inbox: it is theirs
         messages.success(self.request, _("Your new password is set, and you are signed in."))
         return response
 

@@ -58,10 +58,22 @@ def confirm_email(token: str) -> User | None:
     user = User.objects.filter(pk=user_id, is_active=True).first()
     if user is None or user.email.lower() != email:
         return None
+    mark_confirmed(user)
+    return user
+
+
+def mark_confirmed(user: User) -> None:
+    """The account's address reached its owner (a confirmation or password link opened)."""
     if user.email_confirmed_at is None:
         user.email_confirmed_at = timezone.now()
         user.save(update_fields=["email_confirmed_at"])
-    return user
+
+
+def remember_language(user: User, language: str) -> None:
+    """The language the account's next e-mails are written in: the one last asked in."""
+    if user.language != language:
+        user.language = language
+        user.save(update_fields=["language"])
 
 
 def ask_for_confirmation(user: User) -> None:

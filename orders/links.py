@@ -1,9 +1,10 @@
 """Signed tracking links: ``/orders/DH…/?t=…`` opens an order without an account."""
 
-from django.conf import settings
 from django.core import signing
 from django.urls import reverse
 from django.utils import translation
+
+from marketplace.mail import absolute
 
 SALT = "orders.tracking"
 
@@ -26,4 +27,4 @@ def tracking_path(order) -> str:
 
 
 def tracking_url(order) -> str:
-    return settings.WAGTAILADMIN_BASE_URL.rstrip("/") + tracking_path(order)
+    return absolute(tracking_path(order))
