@@ -437,6 +437,7 @@ def cancel_order(order: Order, *, actor=None, reason: str = "") -> None:
         reason = reason or _("Cancelled by the shopper")
         for suborder in order.suborders.exclude(status=SubStatus.CANCELLED):
             _release_lines(suborder.lines.all())
+            _unpack(suborder, actor=actor, reason=reason)
             transition(suborder, SubStatus.CANCELLED, actor=actor, reason=reason)
         for payment in order.payments.all():
             if payment.status in (PayStatus.PENDING, PayStatus.FAILED):
@@ -476,7 +477,27 @@ def suborder_confirm(suborder: SubOrder, *, actor) -> SubOrder:
 
 
 def suborder_pack(suborder: SubOrder, *, actor) -> SubOrder:
-    return transition(suborder, SubStatus.PACKED, actor=actor, reason="packed")
+    """Packed: allowed only when every unit of every traced line (a product with a GTIN) has
+    its stamp or its batch recorded (``traceability.packing``)."""
+    from traceability.packing import missing_units
+
+    with transaction.atomic():
+        locked = SubOrder.objects.select_for_update().get(pk=suborder.pk)
+        missing = missing_units(locked)
+        if missing and can_move(locked, SubStatus.PACKED):
+            raise OrderActionError(
+                _("%(n)s unit(s) have no stamp or batch recorded yet: scan or choose them first.")
+                % {"n": missing}
+            )
+        return transition(locked, SubStatus.PACKED, actor=actor, reason="packed")
+
+
+def _unpack(suborder: SubOrder, *, actor, reason: str) -> None:
+    """A parcel cancelled before it shipped: its stamps and batch quantities are free again."""
+    if suborder.status in (SubStatus.CONFIRMED, SubStatus.PACKED):
+        from traceability.packing import unpack_all
+
+        unpack_all(suborder, user=actor, reason=reason)
 
 
 def suborder_ship(suborder: SubOrder, *, actor, carrier: str, tracking_number: str) -> SubOrder:
@@ -487,6 +508,17 @@ def suborder_ship(suborder: SubOrder, *, actor, carrier: str, tracking_number: s
         locked = SubOrder.objects.select_for_update().get(pk=suborder.pk)
         if not can_move(locked, SubStatus.SHIPPED):
             raise OrderActionError(_("Pack the order before shipping it."))
+        from traceability.recall import recalled_in_parcel
+
+        recalled = recalled_in_parcel(locked)
+        if recalled:
+            raise OrderActionError(
+                _(
+                    "This parcel holds units of recalled lot %(lots)s: "
+                    "take them out and pack others."
+                )
+                % {"lots": ", ".join(recalled)}
+            )
         for line in locked.lines.select_for_update():
             if line.variant_id is None:
                 continue
@@ -552,6 +584,7 @@ def suborder_cancel(suborder: SubOrder, *, actor, reason: str) -> None:
         if locked.status not in CANCELLABLE:
             raise OrderActionError(_("Shipped orders cannot be cancelled."))
         _release_lines(locked.lines.all())
+        _unpack(locked, actor=actor, reason=reason)
         transition(locked, SubStatus.CANCELLED, actor=actor, reason=reason)
         order = Order.objects.select_for_update().get(pk=locked.order_id)
         for payment in order.payments.filter(status=PayStatus.SUCCEEDED):

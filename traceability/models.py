@@ -330,6 +330,8 @@ class Stamp(models.Model):
     class Status(models.TextChoices):
         ISSUED = "issued", _("Issued")
         ACTIVE = "active", pgettext_lazy("stamp", "Active")
+        # Packed into a shopper's parcel (``ParcelStamp`` says which order line).
+        SHIPPED = "shipped", _("Shipped")
         RECALLED = "recalled", _("Recalled")
         VOIDED = "voided", _("Voided")
 
@@ -386,6 +388,152 @@ class Stamp(models.Model):
             self.serial,
             f"{self.key_id}.{self.signature}",
         )
+
+
+class BatchInput(models.Model):
+    """One step up: a batch made from another batch (a gift box of two teas, dried fruit from
+    a harvest lot), with the quantity of the input used. Exported as an EPCIS
+    TransformationEvent (input lots → output lot); a recall of the input reaches the output's
+    buyers. ``traceability.services.batch_add_input`` refuses cycles and foreign lots."""
+
+    output = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="inputs")
+    input = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="outputs")
+    quantity = models.DecimalField(
+        _("quantity used"),
+        max_digits=12,
+        decimal_places=3,
+        validators=[MinValueValidator(0)],
+    )
+    unit = models.CharField(_("unit"), max_length=8, choices=vocab.UNIT_CHOICES, default="H87")
+    recorded_at = models.DateTimeField(_("recorded at"), auto_now_add=True)
+    recorded_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("batch input")
+        verbose_name_plural = _("batch inputs")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["output", "input"], name="unique_batch_input"),
+            models.CheckConstraint(
+                condition=~Q(output=models.F("input")), name="batch_input_not_itself"
+            ),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="batch_input_positive"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.input.lot} → {self.output.lot}"
+
+
+class LineLot(models.Model):
+    """One step down: units of an order line filled from a batch, recorded when packing.
+
+    ``stamped`` of them were packed by scanning their stamps (``ParcelStamp``); the rest were
+    recorded by choosing the batch (a product the cooperative does not stamp).
+    """
+
+    line = models.ForeignKey("orders.OrderLine", on_delete=models.CASCADE, related_name="lots")
+    batch = models.ForeignKey(Batch, on_delete=models.PROTECT, related_name="line_lots")
+    quantity = models.PositiveIntegerField(_("quantity"))
+    stamped = models.PositiveIntegerField(default=0)
+    packed_at = models.DateTimeField(_("packed at"), auto_now=True)
+    packed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("packed lot")
+        verbose_name_plural = _("packed lots")
+        ordering = ["pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["line", "batch"], name="unique_line_lot"),
+            models.CheckConstraint(condition=Q(quantity__gt=0), name="line_lot_positive"),
+            models.CheckConstraint(
+                condition=Q(stamped__lte=models.F("quantity")), name="line_lot_stamped_within"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.quantity} x {self.batch.lot}"
+
+
+class ParcelStamp(models.Model):
+    """A stamp packed into a parcel: which order line it went out with (one parcel only)."""
+
+    stamp = models.OneToOneField(
+        Stamp, on_delete=models.CASCADE, primary_key=True, related_name="parcel"
+    )
+    line = models.ForeignKey(
+        "orders.OrderLine", on_delete=models.CASCADE, related_name="parcel_stamps"
+    )
+    packed_at = models.DateTimeField(_("packed at"), auto_now_add=True)
+    packed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, null=True, blank=True, on_delete=models.SET_NULL, related_name="+"
+    )
+
+    class Meta:
+        verbose_name = _("packed stamp")
+        verbose_name_plural = _("packed stamps")
+        ordering = ["packed_at", "pk"]
+
+    def __str__(self) -> str:
+        return f"{self.stamp_id} → line {self.line_id}"
+
+
+class RecallNotice(models.Model):
+    """A shopper told of a recall: one per recalled batch and order, so a recall sent again
+    (or reaching the same order through two lots) e-mails nobody twice."""
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="recall_notices")
+    order = models.ForeignKey(
+        "orders.Order", on_delete=models.CASCADE, related_name="recall_notices"
+    )
+    # The lots of the recalled batch (or made from it) that this order received.
+    lots = models.CharField(max_length=200, blank=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    emailed_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("recall notice")
+        verbose_name_plural = _("recall notices")
+        ordering = ["-created_at", "pk"]
+        constraints = [
+            models.UniqueConstraint(fields=["batch", "order"], name="one_recall_notice_per_order")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.batch.lot} → {self.order_id}"
+
+
+class RecallRun(models.Model):
+    """A recall's reach or a recall drill (mock recall): who, when, how long, what it found."""
+
+    class Kind(models.TextChoices):
+        RECALL = "recall", _("Recall")
+        DRILL = "drill", _("Recall drill")
+
+    batch = models.ForeignKey(Batch, on_delete=models.CASCADE, related_name="recall_runs")
+    kind = models.CharField(_("kind"), max_length=8, choices=Kind.choices)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        verbose_name=_("by"),
+        null=True,
+        blank=True,
+        on_delete=models.SET_NULL,
+        related_name="+",
+    )
+    started_at = models.DateTimeField(_("started at"), auto_now_add=True)
+    duration_ms = models.PositiveIntegerField(_("took (ms)"), default=0)
+    counts = models.JSONField(_("counts"), default=dict)
+
+    class Meta:
+        verbose_name = _("recall run")
+        verbose_name_plural = _("recall runs")
+        ordering = ["-started_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.get_kind_display()} · {self.batch.lot}"
 
 
 class StatusChange(models.Model):

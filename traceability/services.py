@@ -91,7 +91,79 @@ def batch_recall(*, batch: Batch, reason: str, user=None) -> Batch:
         except ForbiddenTransition as exc:
             raise TraceabilityError(str(exc)) from None
         stamps_transition(batch=batch, to_status="recalled", actor=user, reason=reason)
+        from .recall import on_recall
+
+        on_recall(batch, user=user)
     return batch
+
+
+def batch_add_input(*, output: Batch, input_batch: Batch, quantity, unit: str = "H87", user=None):
+    """Record that ``output`` was made from ``input_batch`` (one step up); refuses a lot of
+    another cooperative, one made after the output, and a cycle (a lot made from itself,
+    directly or through others)."""
+    from decimal import Decimal, InvalidOperation
+
+    from . import vocab
+    from .models import BatchInput
+    from .recall import input_closure
+
+    ensure_can_manage(user=user, batch=output)
+    try:
+        quantity = Decimal(str(quantity).strip())
+    except (InvalidOperation, ValueError):
+        raise TraceabilityError(_("Give the quantity used as a number.")) from None
+    if not quantity.is_finite() or quantity <= 0 or quantity >= Decimal("1e9"):
+        raise TraceabilityError(_("Give the quantity used as a number above 0."))
+    if quantity != quantity.quantize(Decimal("0.001")):
+        raise TraceabilityError(_("Give the quantity with at most 3 decimals."))
+    if unit not in dict(vocab.UNIT_CHOICES):
+        raise TraceabilityError(_("Unknown unit %(unit)s.") % {"unit": unit})
+    if input_batch.pk == output.pk:
+        raise TraceabilityError(_("A lot cannot be made from itself."))
+    if input_batch.cooperative_id != output.cooperative_id:
+        raise TraceabilityError(_("The input lot belongs to another cooperative."))
+    if input_batch.production_date > output.production_date:
+        raise TraceabilityError(
+            _("Lot %(lot)s was made after this one: it cannot be its input.")
+            % {"lot": input_batch.lot}
+        )
+    if output.status == Batch.Status.RECALLED:
+        raise TraceabilityError(_("This batch was recalled: its record is closed."))
+    with transaction.atomic():
+        # Both rows locked (lowest id first): two inputs added at once cannot close a cycle.
+        list(
+            Batch.objects.select_for_update()
+            .filter(pk__in=[output.pk, input_batch.pk])
+            .order_by("pk")
+            .values_list("pk", flat=True)
+        )
+        if output.pk in input_closure(input_batch):
+            raise TraceabilityError(
+                _("Lot %(lot)s is made from this lot already: that would be a cycle.")
+                % {"lot": input_batch.lot}
+            )
+        if BatchInput.objects.filter(output=output, input=input_batch).exists():
+            raise TraceabilityError(
+                _("Lot %(lot)s is already an input of this lot.") % {"lot": input_batch.lot}
+            )
+        row = BatchInput.objects.create(
+            output=output,
+            input=input_batch,
+            quantity=quantity,
+            unit=unit,
+            recorded_by=user if getattr(user, "pk", None) else None,
+        )
+        Batch.objects.filter(pk=output.pk).update(updated_at=timezone.now())
+    return row
+
+
+def batch_remove_input(*, row, user=None) -> None:
+    ensure_can_manage(user=user, batch=row.output)
+    if row.output.status == Batch.Status.RECALLED:
+        raise TraceabilityError(_("This batch was recalled: its record is closed."))
+    with transaction.atomic():
+        row.delete()
+        Batch.objects.filter(pk=row.output_id).update(updated_at=timezone.now())
 
 
 def stamps_void(

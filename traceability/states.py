@@ -15,7 +15,9 @@ BATCH_TRANSITIONS: dict[str, set[str]] = {
 
 STAMP_TRANSITIONS: dict[str, set[str]] = {
     Stamp.Status.ISSUED: {Stamp.Status.ACTIVE, Stamp.Status.RECALLED, Stamp.Status.VOIDED},
-    Stamp.Status.ACTIVE: {Stamp.Status.RECALLED, Stamp.Status.VOIDED},
+    Stamp.Status.ACTIVE: {Stamp.Status.SHIPPED, Stamp.Status.RECALLED, Stamp.Status.VOIDED},
+    # Packed into a parcel; back to active when the parcel is unpacked (cancelled unshipped).
+    Stamp.Status.SHIPPED: {Stamp.Status.ACTIVE, Stamp.Status.RECALLED, Stamp.Status.VOIDED},
     Stamp.Status.RECALLED: set(),
     Stamp.Status.VOIDED: set(),
 }
@@ -78,7 +80,10 @@ def stamps_transition(
         if number_from is not None:
             stamps = stamps.filter(number__gte=number_from, number__lte=number_to)
         for from_status, allowed in STAMP_TRANSITIONS.items():
-            if to_status not in allowed:
+            # Releasing a batch activates its issued stamps, never unpacks the packed ones.
+            if to_status not in allowed or (
+                from_status == Stamp.Status.SHIPPED and to_status == Stamp.Status.ACTIVE
+            ):
                 continue
             changes = {"status": to_status}
             if to_status == Stamp.Status.ACTIVE:
@@ -98,3 +103,30 @@ def stamps_transition(
                     actor=actor if getattr(actor, "pk", None) else None,
                 )
     return affected
+
+
+def stamp_transition(*, stamp: Stamp, to_status: str, actor=None, reason: str = "") -> Stamp:
+    """Move one stamp (row locked) and record the change; raises ``ForbiddenTransition``."""
+    with transaction.atomic():
+        locked = Stamp.objects.select_for_update().get(pk=stamp.pk)
+        if to_status not in STAMP_TRANSITIONS[locked.status]:
+            raise ForbiddenTransition(_("stamp"), locked.status, to_status)
+        from_status, locked.status = locked.status, to_status
+        fields = ["status"]
+        if to_status == Stamp.Status.ACTIVE and locked.activated_at is None:
+            locked.activated_at = timezone.now()
+            fields.append("activated_at")
+        locked.save(update_fields=fields)
+        StatusChange.objects.create(
+            batch_id=locked.batch_id,
+            subject="stamp",
+            number_from=locked.number,
+            number_to=locked.number,
+            affected=1,
+            from_status=from_status,
+            to_status=to_status,
+            reason=reason,
+            actor=actor if getattr(actor, "pk", None) else None,
+        )
+    stamp.status = locked.status
+    return locked

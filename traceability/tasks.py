@@ -6,6 +6,8 @@ from celery import shared_task
 from django.db import transaction
 from django.utils import timezone
 
+from marketplace.mail import EMAIL_TASK_OPTIONS
+
 from .models import StampOrder
 
 logger = logging.getLogger(__name__)
@@ -82,3 +84,18 @@ def flush_scan_buffer() -> int:
     from .scans import flush
 
     return flush()
+
+
+@shared_task
+def notify_recall(batch_id: int) -> int:
+    """After a recall: one e-mail task per shopper notice not sent yet (outbox)."""
+    from .recall import notify
+
+    return notify(batch_id)
+
+
+@shared_task(**EMAIL_TASK_OPTIONS)
+def send_recall_notice(notice_id: int) -> bool:
+    from .recall import send_notice
+
+    return send_notice(notice_id)

@@ -309,6 +309,7 @@ CELERY_TASK_ROUTES = {
     "marketplace.tasks.run_django_task": {"queue": "search"},  # Wagtail's index updates
     "orders.tasks.send_*": {"queue": "email"},
     "marketplace.tasks.send_*": {"queue": "email"},
+    "traceability.tasks.send_*": {"queue": "email"},
 }
 CELERY_QUEUES_ALL = ("default", "email", "search", "stamps")
 # Beat's heartbeat: /healthz says "beat" is down when its last tick is older than this.
