@@ -1,15 +1,25 @@
 """Demo orders: something for the cooperatives to fulfil in the admin after ``serve``.
 
 A cash-on-delivery order of the demo shopper across two cooperatives (new: to confirm) and a
-VietQR order paid by bank transfer (being prepared). Idempotent: fixed order numbers.
+VietQR order paid by bank transfer, then packed with a stamp of lot LB2603A and shipped, so
+the batch's EPCIS export shows its packing and shipping and a recall drill on LB2603A reaches
+it. Idempotent: fixed order numbers.
 """
 
 from django.contrib.auth import get_user_model
 from django.db import transaction
 
 from catalog.models import ProductVariant
-from orders.models import Order
-from orders.services import CheckoutLine, Customer, payment_succeeded, place_order
+from orders.models import Order, SubOrder
+from orders.services import (
+    CheckoutLine,
+    Customer,
+    payment_succeeded,
+    place_order,
+    suborder_confirm,
+    suborder_pack,
+    suborder_ship,
+)
 
 DEMO_ORDERS = [
     {
@@ -22,6 +32,8 @@ DEMO_ORDERS = [
         "method": "vietqr",
         "lines": [("LB-TEA-BUP-200", 1)],
         "paid_by": "FT26332DEMO01",
+        # Packed with stamp no. 20 of LB2603A (not one the README or the demo scans use).
+        "ship": {"lot": "LB2603A", "stamp": 20, "carrier": "VNPost", "tracking": "EB125834261VN"},
     },
 ]
 
@@ -61,3 +73,27 @@ def load_orders_demo(log=print) -> None:
                 payment_succeeded(
                     order.payments.get(), provider_ref=data["paid_by"], reason="demo transfer"
                 )
+    for data in DEMO_ORDERS:
+        if data.get("ship"):
+            _ship(data["number"], **data["ship"], log=log)
+
+
+def _ship(number: str, *, lot: str, stamp: int, carrier: str, tracking: str, log) -> None:
+    """Confirm, pack (by the stamp's link, as a packer's scanner types it) and ship."""
+    from traceability.models import ParcelStamp, Stamp
+    from traceability.packing import pack_stamp
+
+    suborder = SubOrder.objects.filter(order__number=number).first()
+    found = Stamp.objects.filter(batch__lot=lot, number=stamp).select_related("batch").first()
+    if suborder is None or found is None:
+        log(f"demo order {number}: not shipped (no order or no stamp {lot} #{stamp})")
+        return
+    with transaction.atomic():
+        if suborder.status == SubOrder.Status.NEW:
+            suborder = suborder_confirm(suborder, actor=None)
+        if suborder.status == SubOrder.Status.CONFIRMED:
+            if not ParcelStamp.objects.filter(stamp=found).exists():
+                pack_stamp(suborder=suborder, code=found.uri)
+            suborder = suborder_pack(suborder, actor=None)
+        if suborder.status == SubOrder.Status.PACKED:
+            suborder_ship(suborder, actor=None, carrier=carrier, tracking_number=tracking)

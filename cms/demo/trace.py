@@ -15,7 +15,12 @@ from catalog.models import ProductVariant
 from traceability import scans
 from traceability.issuing import issue_stamps
 from traceability.models import Batch, Scan, Stamp, TraceEvent
-from traceability.services import batch_recall, batch_release, stamp_order_create
+from traceability.services import (
+    batch_add_input,
+    batch_recall,
+    batch_release,
+    stamp_order_create,
+)
 from traceability.signing import sign_path, stamp_tag
 from traceability.tasks import render_print_files
 
@@ -87,6 +92,23 @@ BATCHES = [
             "vượt ngưỡng cho phép; thu hồi toàn bộ lô để kiểm tra lại."
         ),
     },
+    {
+        # Gift boxes packed from the spring tea (two 100 g tins each): its input is LB2603A.
+        "sku": "LB-TEA-QUA-200",
+        "lot": "LBQ2604A",
+        "production_date": "2026-04-06",
+        "best_before": "2027-03-20",
+        "quantity": 60,
+        "field_area": "Xưởng đóng gói HTX chè La Bằng",
+        "notes": "Hộp quà Tết: hai hộp thiếc 100 g chè lô LB2603A.",
+        "stamps": 60,
+        "serial": "DEMOLBQ2604A0001",
+        "events": [
+            ("packing", "2026-04-06", "08:00", LA_BANG, None, None, "Đóng hộp quà 2 x 100 g"),
+        ],
+        "inputs": [("LB2603A", "120", "H87")],
+        "release": True,
+    },
 ]
 
 
@@ -114,6 +136,13 @@ def _batch(data: dict) -> Batch:
                 note=note,
             )
     return batch
+
+
+def _inputs(batch: Batch, inputs) -> None:
+    for lot, quantity, unit in inputs:
+        source = Batch.objects.get(lot=lot, cooperative=batch.cooperative)
+        if not batch.inputs.filter(input=source).exists():
+            batch_add_input(output=batch, input_batch=source, quantity=quantity, unit=unit)
 
 
 def _stamps(batch: Batch, data: dict) -> None:
@@ -174,6 +203,7 @@ def load_traceability_demo(log=print) -> None:
     operator = get_user_model().objects.filter(Q(username="operator")).first()
     for data in BATCHES:
         batch = _batch(data)
+        _inputs(batch, data.get("inputs", ()))
         _stamps(batch, data)
         if data.get("release") and batch.status == Batch.Status.DRAFT:
             batch = batch_release(batch=batch, user=operator)
