@@ -33,7 +33,12 @@ def test_demo_batches_as_the_issue_describes(demo):
     ]
     assert {e.place_name for e in tea.events.all()} == {"Xã La Bằng"}
     assert tea.status == "released"
-    assert tea.stamps.filter(status="active").count() == 500
+    # One unit went out in the paid demo order, packed by its stamp (no. 20) and shipped.
+    assert tea.stamps.filter(status="active").count() == 499
+    shipped = tea.stamps.get(status="shipped")
+    assert shipped.number == 20
+    assert shipped.parcel.line.suborder.order.number == "DHDEMQ2346"
+    assert shipped.parcel.line.suborder.status == "shipped"
     assert tea.stamps.filter(scan_count__gt=0).exists()
     assert set(AnomalyFlag.objects.filter(batch=tea).values_list("rule", flat=True)) == {
         "too_many_scans",
@@ -41,6 +46,9 @@ def test_demo_batches_as_the_issue_describes(demo):
     }
     apples = Batch.objects.get(lot="LH2608A")
     assert apples.production_date.month == 8 and apples.status == "released"
+    gift = Batch.objects.get(lot="LBQ2604A")
+    assert gift.variant.page.title == "Chè La Bằng hộp quà" and gift.status == "released"
+    assert [(i.input.lot, i.quantity) for i in gift.inputs.all()] == [("LB2603A", 120)]
     recalled = Batch.objects.get(lot="NLH2608R")
     assert recalled.status == "recalled" and recalled.recall_reason
     assert set(recalled.stamps.values_list("status", flat=True)) == {"recalled"}
@@ -81,3 +89,15 @@ def test_loading_the_demo_twice_adds_no_batch_stamp_or_scan(demo):
 
     call_command("load_demo", "--no-images", stdout=io.StringIO())
     assert counts() == before
+
+
+def test_a_drill_on_the_demo_tea_reaches_the_shipped_demo_order(demo):
+    from traceability.models import RecallRun
+    from traceability.recall import drill, parcels
+
+    tea = Batch.objects.get(lot="LB2603A")
+    run = drill(tea)
+    assert run.kind == RecallRun.Kind.DRILL
+    assert run.counts["shipped"] == 1 and run.counts["suborders"] == 1
+    assert [p["order_number"] for p in parcels([tea.pk])] == ["DHDEMQ2346"]
+    assert Batch.objects.get(pk=tea.pk).status == "released"
