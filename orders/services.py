@@ -508,8 +508,15 @@ def suborder_ship(suborder: SubOrder, *, actor, carrier: str, tracking_number: s
         locked = SubOrder.objects.select_for_update().get(pk=suborder.pk)
         if not can_move(locked, SubStatus.SHIPPED):
             raise OrderActionError(_("Pack the order before shipping it."))
+        from traceability.packing import missing_units
         from traceability.recall import recalled_in_parcel
 
+        missing = missing_units(locked)
+        if missing:
+            raise OrderActionError(
+                _("%(n)s unit(s) have no stamp or batch recorded yet: scan or choose them first.")
+                % {"n": missing}
+            )
         recalled = recalled_in_parcel(locked)
         if recalled:
             raise OrderActionError(
