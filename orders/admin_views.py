@@ -6,16 +6,21 @@ import json
 
 from django.contrib import messages
 from django.core.exceptions import PermissionDenied
+from django.http import JsonResponse
 from django.shortcuts import get_object_or_404, redirect
+from django.template.loader import render_to_string
 from django.template.response import TemplateResponse
+from django.templatetags.static import static
 from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
 
 from catalog.permissions import CooperativeScopedPermissionPolicy
+from marketplace.middleware import forms_check_control_characters
 from marketplace.models import Cooperative
 from marketplace.roles import member_cooperative_ids
+from traceability import packing
 
 from . import services, vietqr
 from .forms import ConfirmTransferForm, HandledForm, ReasonForm, RefundForm, ShipForm
@@ -24,6 +29,13 @@ from .states import ForbiddenTransition, can_move
 
 SUBORDER_NS = "wagtailsnippets_orders_suborder"
 ORDER_NS = "wagtailsnippets_orders_order"
+# The packing screen opens from confirming on; once shipped it shows what went in, read-only.
+PACKING_SHOWN = (
+    SubOrder.Status.CONFIRMED,
+    SubOrder.Status.PACKED,
+    SubOrder.Status.SHIPPED,
+    SubOrder.Status.DELIVERED,
+)
 
 
 class NoAddDeleteMixin:
@@ -51,10 +63,9 @@ def suborder_policy() -> SubOrderPolicy:
 POLICY = suborder_policy()
 
 
-def _suborder_for(request, pk: int, action: str = "view") -> SubOrder:
-    suborder = get_object_or_404(
-        SubOrder.objects.select_related("order", "cooperative").prefetch_related("lines"), pk=pk
-    )
+def _suborder_for(request, pk: int, action: str = "view", *, lines: bool = True) -> SubOrder:
+    queryset = SubOrder.objects.select_related("order", "cooperative")
+    suborder = get_object_or_404(queryset.prefetch_related("lines") if lines else queryset, pk=pk)
     if not POLICY.user_has_permission_for_instance(request.user, action, suborder):
         raise PermissionDenied
     return suborder
@@ -91,6 +102,12 @@ def _render_suborder(request, suborder, *, ship_form=None, cancel_form=None, sta
         "history": suborder.status_changes.select_related("actor"),
         "list_url": reverse(f"{SUBORDER_NS}:list"),
         "header_title": f"{order.number} · {suborder.cooperative.name}",
+        "packing_url": reverse(f"{SUBORDER_NS}:packing", args=[suborder.pk]),
+        "can_open_packing": can_manage and suborder.status in PACKING_SHOWN,
+        "packable": suborder.status in packing.PACKABLE,
+        "missing": packing.missing_units(suborder)
+        if can_manage and suborder.status in packing.PACKABLE
+        else 0,
     }
     return TemplateResponse(request, "orders/admin/suborder_detail.html", context, status=status)
 
@@ -126,6 +143,189 @@ def suborder_action(request, pk: int, action: str):
         return redirect(suborder_url(suborder))
     messages.success(request, _("Done."))
     return redirect(suborder_url(suborder))
+
+
+# --- packing a sub-order: its stamps and lots (traceability.packing) -------------------
+
+
+def packing_url(suborder) -> str:
+    return reverse(f"{SUBORDER_NS}:packing", args=[suborder.pk])
+
+
+def _wants_json(request) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+def _packing_rows(suborder) -> list[packing.LineProgress]:
+    """Each line with what is packed and, while units are missing, the batches to choose
+    from (one query for every line's batches)."""
+    rows = packing.progress(suborder)
+    if suborder.status in packing.PACKABLE:
+        wanted = [row.line.variant_id for row in rows if row.traced and row.missing]
+        batches = packing.packable_batches_by_variant(wanted)
+        for row in rows:
+            if row.traced and row.missing:
+                row.batches = batches.get(row.line.variant_id, [])
+    for row in rows:
+        row.by_batch = [lot for lot in row.lots if lot.quantity > lot.stamped]
+        for lot in row.by_batch:
+            lot.unstamped = lot.quantity - lot.stamped
+        # A product never stamped is recorded by batch; a stamped one is scanned, and its
+        # batch is chosen only for a unit whose stamp cannot be read.
+        row.stamped_product = bool(row.stamps) or any(b.stamped for b in row.batches)
+    return rows
+
+
+def _counts(rows) -> dict:
+    traced = [row for row in rows if row.traced]
+    return {
+        "missing": sum(row.missing for row in rows),
+        "units": sum(row.line.quantity for row in traced),
+        "packed": sum(min(row.packed, row.line.quantity) for row in traced),
+        "lines": [
+            {
+                "id": row.line.pk,
+                "quantity": row.line.quantity,
+                "packed": row.packed,
+                "missing": row.missing,
+            }
+            for row in rows
+        ],
+    }
+
+
+def _packing_context(request, suborder, rows) -> dict:
+    counts = _counts(rows)
+    return {
+        "suborder": suborder,
+        "order": suborder.order,
+        "rows": rows,
+        "counts": counts,
+        "packable": suborder.status in packing.PACKABLE,
+        "can_pack": can_move(suborder, SubOrder.Status.PACKED),
+        "detail_url": suborder_url(suborder),
+    }
+
+
+@require_GET
+def suborder_packing(request, pk: int):
+    """The packing screen: scan each unit's stamp (camera or USB scanner), or record the
+    batch of a product without stamps; *Packed* once every unit is recorded."""
+    suborder = _suborder_for(request, pk, "change")
+    if suborder.status not in PACKING_SHOWN:
+        messages.error(request, _("Confirm the order before packing it."))
+        return redirect(suborder_url(suborder))
+    context = _packing_context(request, suborder, _packing_rows(suborder))
+    context.update(
+        header_title=_("Packing %(order)s") % {"order": suborder.order.number},
+        scan_url=reverse(f"{SUBORDER_NS}:pack_scan", args=[suborder.pk]),
+        camera_url=static("traceability/qr-camera.js"),
+        jsqr_url=static("vendor/jsqr/jsQR.js"),
+    )
+    return TemplateResponse(request, "orders/admin/suborder_packing.html", context)
+
+
+def _packing_answer(request, suborder, *, ok: bool, message: str, reason: str = ""):
+    """JSON for the screen's script (with the lines re-drawn after a change), else a message
+    and back to the screen."""
+    if not _wants_json(request):
+        (messages.success if ok else messages.error)(request, message)
+        return redirect(packing_url(suborder))
+    rows = _packing_rows(suborder)
+    data = {"ok": ok, "message": message, "reason": reason, **_counts(rows)}
+    if ok:
+        data["html"] = render_to_string(
+            "orders/admin/_packing_lines.html",
+            _packing_context(request, suborder, rows),
+            request=request,
+        )
+    return JsonResponse(data, status=200 if ok else 400)
+
+
+def _packing_refused(request):
+    """Another cooperative's sub-order: a JSON 403 for the script, else Wagtail's refusal."""
+    if _wants_json(request):
+        return JsonResponse(
+            {
+                "ok": False,
+                "message": _("This order belongs to another cooperative."),
+                "reason": "forbidden",
+            },
+            status=403,
+        )
+    raise PermissionDenied
+
+
+@require_POST
+@forms_check_control_characters  # a NUL in a scanned code is packing's "not a stamp code"
+def suborder_pack_scan(request, pk: int):
+    """One scanned stamp: ``packing.pack_stamp`` checks it and records the unit."""
+    try:
+        suborder = _suborder_for(request, pk, "change", lines=False)
+    except PermissionDenied:
+        return _packing_refused(request)
+    try:
+        parcel = packing.pack_stamp(
+            suborder=suborder, code=request.POST.get("code", ""), user=request.user
+        )
+    except packing.PackingError as exc:
+        return _packing_answer(request, suborder, ok=False, message=str(exc), reason=exc.reason)
+    stamp = parcel.stamp
+    message = _("Packed: %(product)s, lot %(lot)s, stamp no. %(number)s.") % {
+        "product": f"{parcel.line.product_title} — {parcel.line.unit_label}",
+        "lot": stamp.batch.lot,
+        "number": stamp.number,
+    }
+    return _packing_answer(request, suborder, ok=True, message=message)
+
+
+@require_POST
+@forms_check_control_characters  # packing reads the numbers: a NUL is "not a number"
+def suborder_pack_batch(request, pk: int):
+    """Units of a line without stamps, recorded by the batch they were filled from."""
+    suborder = _suborder_for(request, pk, "change")
+    try:
+        lot = packing.pack_batch(
+            suborder=suborder,
+            line_id=request.POST.get("line"),
+            batch_id=request.POST.get("batch"),
+            quantity=request.POST.get("quantity"),
+            user=request.user,
+        )
+    except packing.PackingError as exc:
+        return _packing_answer(request, suborder, ok=False, message=str(exc), reason=exc.reason)
+    message = _("Recorded: %(n)s unit(s) of %(product)s from lot %(lot)s.") % {
+        "n": int(request.POST["quantity"]),
+        "product": f"{lot.line.product_title} — {lot.line.unit_label}",
+        "lot": lot.batch.lot,
+    }
+    return _packing_answer(request, suborder, ok=True, message=message)
+
+
+@require_POST
+def suborder_unpack_stamp(request, pk: int, stamp_id: int):
+    """Take one scanned unit out of the parcel again (its stamp is back on the shelf)."""
+    suborder = _suborder_for(request, pk, "change")
+    try:
+        packing.unpack_stamp(
+            suborder=suborder, stamp_id=stamp_id, user=request.user, reason="taken out of parcel"
+        )
+    except packing.PackingError as exc:
+        return _packing_answer(request, suborder, ok=False, message=str(exc), reason=exc.reason)
+    return _packing_answer(request, suborder, ok=True, message=_("Unit taken out of the parcel."))
+
+
+@require_POST
+def suborder_unpack_lot(request, pk: int, lot_id: int):
+    """Take the units recorded by batch for a line's lot out again."""
+    suborder = _suborder_for(request, pk, "change")
+    try:
+        packing.unpack_lot(suborder=suborder, lot_id=lot_id, user=request.user)
+    except packing.PackingError as exc:
+        return _packing_answer(request, suborder, ok=False, message=str(exc), reason=exc.reason)
+    return _packing_answer(
+        request, suborder, ok=True, message=_("Units recorded by batch taken out.")
+    )
 
 
 # --- the operator's order screen -----------------------------------------------------

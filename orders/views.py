@@ -256,11 +256,16 @@ def with_order(*, json: bool = False):
 @require_GET
 @with_order(json=False)
 def order_detail(request, order):
+    from traceability.recall import notices_for
+
     context = {
         "order": order,
         "payment": order.payment,
         "can_cancel": services.can_cancel(order),
         "awaiting": order.status == Order.Status.AWAITING_PAYMENT,
+        # Recalls of lots this order received: the page is never cached (never_cache, and
+        # the page cache stores no private page), so a new recall shows on the next visit.
+        "recalls": notices_for(order),
     }
     if context["awaiting"] and order.payment_method == PaymentMethod.VIETQR:
         transfer = vietqr.marketplace_transfer(amount=order.total, purpose=order.number)

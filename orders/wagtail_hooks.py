@@ -56,6 +56,24 @@ class SubOrderViewSet(ScopedChooserMixin, SnippetViewSet):
         return [
             *super().get_urlpatterns(),
             path("screen/<int:pk>/", admin_views.suborder_detail, name="detail"),
+            # Packing (before the actions: "packing" is not an action).
+            path("screen/<int:pk>/packing/", admin_views.suborder_packing, name="packing"),
+            path("screen/<int:pk>/packing/scan/", admin_views.suborder_pack_scan, name="pack_scan"),
+            path(
+                "screen/<int:pk>/packing/batch/",
+                admin_views.suborder_pack_batch,
+                name="pack_batch",
+            ),
+            path(
+                "screen/<int:pk>/packing/stamp/<int:stamp_id>/remove/",
+                admin_views.suborder_unpack_stamp,
+                name="unpack_stamp",
+            ),
+            path(
+                "screen/<int:pk>/packing/lot/<int:lot_id>/remove/",
+                admin_views.suborder_unpack_lot,
+                name="unpack_lot",
+            ),
             path("screen/<int:pk>/<str:action>/", admin_views.suborder_action, name="action"),
         ]
 

@@ -76,6 +76,9 @@ def _render(request, batch, *, status=200, order_form=None, recall_form=None, vo
         "list_url": reverse(f"{URL_NAMESPACE}:list"),
         "header_title": f"{batch.lot} · {batch.variant.page.title}",
     }
+    from .input_views import inputs_context  # the "Made from" section (admin/_batch_inputs.html)
+
+    context.update(inputs_context(batch))
     return TemplateResponse(request, "traceability/admin/batch_stamps.html", context, status=status)
 
 
@@ -129,7 +132,8 @@ def batch_recall_view(request, pk: int):
             form.add_error("reason", str(exc))
         else:
             messages.success(request, _("Batch recalled: every stamp of it now says RECALLED."))
-            return redirect(batch_url(batch))
+            # Straight to the reach: who received it, what is still in stock.
+            return redirect(reverse(f"{URL_NAMESPACE}:recall_reach", args=[batch.pk]))
     return _render(request, batch, status=400, recall_form=form)
 
 

@@ -35,6 +35,7 @@ OFFLINE_ASSETS = (
     "traceability/trace.css",
     "traceability/inspect.css",
     "traceability/inspect.js",
+    "traceability/qr-camera.js",
     "vendor/jsqr/jsQR.js",
     "vendor/noble-ed25519/index.js",
     "img/favicon.svg",
@@ -124,6 +125,7 @@ def inspect_page(request):
             "loginUrl": f"{login}?next={reverse('traceability:inspect')}",
             "csrfCookieName": settings.CSRF_COOKIE_NAME,
             "nobleUrl": static("vendor/noble-ed25519/index.js"),
+            "cameraUrl": static("traceability/qr-camera.js"),
             "jsqrUrl": static("vendor/jsqr/jsQR.js"),
             "messages": _messages(),
         }

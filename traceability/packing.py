@@ -17,9 +17,10 @@ also keeps two parcels from taking the last unit of a batch at once.
 from dataclasses import dataclass, field
 
 from django.db import IntegrityError, transaction
-from django.db.models import F, Sum
+from django.db.models import Exists, F, OuterRef, Sum
 from django.utils.translation import gettext as _
 
+from marketplace.middleware import CONTROL
 from marketplace.roles import member_cooperative_ids
 from orders.models import OrderLine, SubOrder
 
@@ -86,16 +87,28 @@ def packable_batches(variant_id: int | None) -> list[Batch]:
     out), each with ``available`` set."""
     if variant_id is None:
         return []
-    batches = list(
-        Batch.objects.filter(variant_id=variant_id, status=Batch.Status.RELEASED)
-        .annotate(packed=Sum("line_lots__quantity"))
+    return packable_batches_by_variant([variant_id]).get(variant_id, [])
+
+
+def packable_batches_by_variant(variant_ids) -> dict[int, list[Batch]]:
+    """``packable_batches`` of several variants in one query (a packing screen's lines),
+    each batch with ``available`` and ``stamped`` (stamps were issued for it) set."""
+    ids = {pk for pk in variant_ids if pk is not None}
+    if not ids:
+        return {}
+    batches = (
+        Batch.objects.filter(variant_id__in=ids, status=Batch.Status.RELEASED)
+        .annotate(
+            packed=Sum("line_lots__quantity"),
+            stamped=Exists(Stamp.objects.filter(batch=OuterRef("pk"))),
+        )
         .order_by("production_date", "lot")
     )
-    chosen = []
+    chosen: dict[int, list[Batch]] = {}
     for batch in batches:
         batch.available = batch.quantity - (batch.packed or 0)
         if batch.available > 0:
-            chosen.append(batch)
+            chosen.setdefault(batch.variant_id, []).append(batch)
     return chosen
 
 
@@ -121,7 +134,7 @@ def missing_units(suborder: SubOrder) -> int:
 
 def _read_code(code) -> object:
     text = (code or "").strip() if isinstance(code, str) else ""
-    if not text or len(text) > MAX_CODE_LENGTH or "\x00" in text:
+    if not text or len(text) > MAX_CODE_LENGTH or CONTROL.search(text):
         raise PackingError(_("This is not a stamp code."), "malformed")
     if text.startswith("/01/"):  # a path, as some scanner apps give it
         text = "https://x" + text
@@ -192,6 +205,7 @@ def pack_stamp(*, suborder: SubOrder, code: str, user=None) -> ParcelStamp:
             actor=user,
             reason=f"packed in {locked.order.number}",
         )
+    stamp.batch = batch
     parcel.stamp = stamp
     return parcel
 

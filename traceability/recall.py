@@ -142,7 +142,8 @@ def reach(batch: Batch, *, cooperative_ids=None) -> Reach:
     result.output_units = counts["outputs"] or 0
     result.suborders, result.shoppers = counts["suborders"], counts["shoppers"]
     result.cooperatives = counts["cooperatives"]
-    allocated = LineLot.objects.filter(batch=batch).aggregate(n=Sum("quantity"))["n"] or 0
+    # A cancelled parcel's units are back on the shelf: in stock again.
+    allocated = _lots([batch.pk]).aggregate(n=Sum("quantity"))["n"] or 0
     result.used_in_outputs = int(
         BatchInput.objects.filter(input=batch, unit="H87").aggregate(n=Sum("quantity"))["n"] or 0
     )
@@ -161,39 +162,60 @@ def reach(batch: Batch, *, cooperative_ids=None) -> Reach:
     return result
 
 
-def parcels(batch_ids, *, cooperative_ids=None, limit: int | None = None) -> list[dict]:
-    """The sub-orders that received the lots, with their units and the lots in them."""
-    rows = (
+PARCEL_FIELDS = (
+    "line__suborder_id",
+    "line__suborder__status",
+    "line__suborder__shipped_at",
+    "line__suborder__cooperative__name",
+    "line__suborder__order_id",
+    "line__suborder__order__number",
+    "line__suborder__order__full_name",
+)
+
+
+def parcel_rows(batch_ids, *, cooperative_ids=None):
+    """The query behind ``parcels``: one row per sub-order, latest shipped first (parcels not
+    shipped yet, to unpack, come first). A screen pages it; ``parcel_dict`` reads a row."""
+    return (
         _lots(batch_ids, cooperative_ids)
-        .values(
-            "line__suborder_id",
-            "line__suborder__status",
-            "line__suborder__shipped_at",
-            "line__suborder__cooperative__name",
-            "line__suborder__order_id",
-            "line__suborder__order__number",
-            "line__suborder__order__full_name",
-        )
+        .values(*PARCEL_FIELDS)
         .annotate(units=Sum("quantity"))
-        .order_by("-line__suborder__shipped_at", "line__suborder_id")
+        .order_by(F("line__suborder__shipped_at").desc(nulls_first=True), "line__suborder_id")
     )
+
+
+def parcel_dict(row: dict) -> dict:
+    return {
+        "suborder_id": row["line__suborder_id"],
+        "status": row["line__suborder__status"],
+        "status_label": dict(S.choices).get(row["line__suborder__status"], ""),
+        "shipped_at": row["line__suborder__shipped_at"],
+        "cooperative": row["line__suborder__cooperative__name"],
+        "order_id": row["line__suborder__order_id"],
+        "order_number": row["line__suborder__order__number"],
+        "shopper": row["line__suborder__order__full_name"],
+        "units": row["units"],
+    }
+
+
+def parcels(batch_ids, *, cooperative_ids=None, limit: int | None = None) -> list[dict]:
+    """The sub-orders that received the lots, with their units."""
+    rows = parcel_rows(batch_ids, cooperative_ids=cooperative_ids)
     if limit is not None:
         rows = rows[:limit]
-    labels = dict(S.choices)
-    return [
-        {
-            "suborder_id": row["line__suborder_id"],
-            "status": row["line__suborder__status"],
-            "status_label": labels.get(row["line__suborder__status"], ""),
-            "shipped_at": row["line__suborder__shipped_at"],
-            "cooperative": row["line__suborder__cooperative__name"],
-            "order_id": row["line__suborder__order_id"],
-            "order_number": row["line__suborder__order__number"],
-            "shopper": row["line__suborder__order__full_name"],
-            "units": row["units"],
-        }
-        for row in rows
-    ]
+    return [parcel_dict(row) for row in rows]
+
+
+def parcel_lots(batch_ids, suborder_ids) -> dict[int, list[str]]:
+    """The lots (of ``batch_ids``) in each of these sub-orders: one query for a page."""
+    found: dict[int, set[str]] = {}
+    for suborder_id, lot in (
+        LineLot.objects.filter(batch_id__in=batch_ids, line__suborder_id__in=suborder_ids)
+        .values_list("line__suborder_id", "batch__lot")
+        .distinct()
+    ):
+        found.setdefault(suborder_id, set()).add(lot)
+    return {key: sorted(lots) for key, lots in found.items()}
 
 
 REPORT_COLUMNS = [
@@ -368,7 +390,9 @@ def on_recall(batch: Batch, *, user=None) -> RecallRun:
     found = reach(batch)
     blocked = 0
     stock = Stock.objects.select_for_update().filter(variant_id=batch.variant_id).first()
-    if stock is not None and found.in_stock:
+    # Once: a recall run again (a retried task, the shell) takes nothing off sale twice.
+    done = RecallRun.objects.filter(batch=batch, kind=RecallRun.Kind.RECALL).exists()
+    if stock is not None and found.in_stock and not done:
         blocked = min(found.in_stock, stock.on_hand - stock.reserved)
         if blocked > 0:
             try:

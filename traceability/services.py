@@ -91,9 +91,12 @@ def batch_recall(*, batch: Batch, reason: str, user=None) -> Batch:
         except ForbiddenTransition as exc:
             raise TraceabilityError(str(exc)) from None
         stamps_transition(batch=batch, to_status="recalled", actor=user, reason=reason)
-        from .recall import on_recall
+        from .recall import on_recall, reached_batches
 
         on_recall(batch, user=user)
+        # The resolver caches a batch's page by its updated_at, and an output's page shows
+        # its inputs: each batch made from this one shows the recall on its next scan.
+        Batch.objects.filter(pk__in=reached_batches(batch)[1:]).update(updated_at=timezone.now())
     return batch
 
 

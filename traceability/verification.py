@@ -449,4 +449,42 @@ def _build_batch_payload(batch: Batch) -> dict:
             "recall_reason": batch.recall_reason,
         },
         "events": events,
+        "inputs": _inputs_payload(batch),
     }
+
+
+def _inputs_payload(batch: Batch) -> list[dict]:
+    """The lots the batch was made from (one step up), each with its origin and whether it
+    was recalled: one query, however many there are."""
+    from . import vocab
+    from .models import BatchInput
+
+    units = dict(vocab.UNIT_CHOICES)
+    rows = BatchInput.objects.filter(output=batch).select_related(
+        "input__variant__page", "input__cooperative"
+    )
+    inputs = []
+    for row in rows.order_by("pk"):
+        lot = row.input
+        quantity = row.quantity.normalize()
+        inputs.append(
+            {
+                "lot": lot.lot,
+                "gtin": lot.gtin,
+                "product": lot.variant.page.display_title,
+                "variant": lot.variant.unit_label,
+                "cooperative": lot.cooperative.name,
+                "place": lot.cooperative.location_label,
+                "production_date": lot.production_date.isoformat(),
+                "status": lot.status,
+                "recalled_at": lot.recalled_at.isoformat() if lot.recalled_at else None,
+                "recall_reason": lot.recall_reason if lot.is_recalled else "",
+                # A number in JSON; "12.5", not "12.500" (three decimals are stored).
+                "quantity": int(quantity)
+                if quantity == quantity.to_integral()
+                else float(quantity),
+                "unit": row.unit,
+                "unit_label": str(units.get(row.unit, row.unit)),
+            }
+        )
+    return inputs

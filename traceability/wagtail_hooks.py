@@ -20,7 +20,7 @@ from catalog.permissions import (
     scoped_queryset,
 )
 
-from . import admin_views
+from . import admin_views, input_views, recall_views
 from .forms import BatchForm
 from .models import AnomalyFlag, Batch, Inspection
 from .permissions import batch_permission_policy
@@ -86,6 +86,18 @@ class BatchViewSet(ScopedChooserMixin, SnippetViewSet):
             path("stamps/<int:pk>/recall/", admin_views.batch_recall_view, name="recall"),
             path("stamps/<int:pk>/void/", admin_views.batch_void_view, name="void"),
             path("stamps/<int:pk>/epcis/", admin_views.batch_epcis_download, name="epcis"),
+            path("stamps/<int:pk>/inputs/", input_views.batch_input_add, name="input_add"),
+            path(
+                "stamps/<int:pk>/inputs/<int:row_pk>/remove/",
+                input_views.batch_input_remove,
+                name="input_remove",
+            ),
+            path("recall/<int:pk>/", recall_views.reach_view, name="recall_reach"),
+            path("recall/<int:pk>/report/", recall_views.report_view, name="recall_report"),
+            path("recall/<int:pk>/report.csv", recall_views.report_csv, name="recall_csv"),
+            path("recall/<int:pk>/report.xlsx", recall_views.report_xlsx, name="recall_xlsx"),
+            path("recall/<int:pk>/drill/", recall_views.drill_view, name="recall_drill"),
+            path("recall/<int:pk>/runs/", recall_views.runs_view, name="recall_runs"),
             path(
                 "orders/<int:order_pk>/retry/",
                 admin_views.stamp_order_retry_view,

@@ -721,117 +721,46 @@ function showServerVerdict(data, outcome) {
   show(ui.product);
 }
 
-/* Camera ----------------------------------------------------------------------------------- */
+/* Camera (static/traceability/qr-camera.js, shared with the cooperative's packing screen) */
 
-let scanning = null; // {stream, stop}
-
-function loadScript(src) {
-  return new Promise((resolve, reject) => {
-    if (window.jsQR) return resolve();
-    const script = document.createElement("script");
-    script.src = src;
-    script.onload = () => resolve();
-    script.onerror = () => reject(new Error(`cannot load ${src}`));
-    document.head.append(script);
-  });
-}
-
-async function makeDetector() {
-  if ("BarcodeDetector" in window) {
-    try {
-      const formats = await window.BarcodeDetector.getSupportedFormats();
-      if (formats.includes("qr_code")) {
-        const detector = new window.BarcodeDetector({ formats: ["qr_code"] });
-        return async (video) => {
-          const codes = await detector.detect(video);
-          return codes.length ? codes[0].rawValue : null;
-        };
-      }
-    } catch (error) {
-      // Fall back to jsQR below.
-    }
-  }
-  await loadScript(CONFIG.jsqrUrl);
-  const canvas = document.createElement("canvas");
-  const context = canvas.getContext("2d", { willReadFrequently: true });
-  return async (video) => {
-    const scale = Math.min(1, 800 / Math.max(video.videoWidth, video.videoHeight));
-    canvas.width = Math.round(video.videoWidth * scale);
-    canvas.height = Math.round(video.videoHeight * scale);
-    if (!canvas.width || !canvas.height) return null;
-    context.drawImage(video, 0, 0, canvas.width, canvas.height);
-    const image = context.getImageData(0, 0, canvas.width, canvas.height);
-    const found = window.jsQR(image.data, image.width, image.height, {
-      inversionAttempts: "attemptBoth",
-    });
-    return found ? found.data : null;
-  };
-}
+let camera = null; // a QrCamera, once its module is loaded (the first scan)
+let cameraStarting = false;
 
 function stopScan() {
-  if (!scanning) return;
-  scanning.stopped = true;
-  for (const track of scanning.stream.getTracks()) track.stop();
-  ui.video.srcObject = null;
-  scanning = null;
+  camera?.stop();
   show(ui.scanner, false);
   show(ui.scanButton);
 }
 
 async function startScan() {
-  if (scanning) return;
+  if (camera?.active || cameraStarting) return;
+  cameraStarting = true;
   say(ui.checkMessage, "");
-  let stream;
   try {
-    if (!navigator.mediaDevices?.getUserMedia) throw new Error("getUserMedia");
-    stream = await navigator.mediaDevices.getUserMedia({
-      video: { facingMode: { ideal: "environment" } },
-      audio: false,
-    });
-  } catch (error) {
-    say(ui.checkMessage, fmt(MSG.camera_error, { error: error.name || error.message }));
-    return;
-  }
-  const session = { stream, stopped: false };
-  scanning = session;
-  show(ui.scanner);
-  show(ui.scanButton, false);
-  ui.scanHint.textContent = MSG.camera_looking;
-  ui.video.srcObject = stream;
-  try {
-    await ui.video.play();
-  } catch (error) {
-    // Autoplay refused: frames still arrive for drawing.
-  }
-  let detect;
-  try {
-    detect = await makeDetector();
+    if (!camera) {
+      const { QrCamera } = await import(CONFIG.cameraUrl);
+      camera = new QrCamera(ui.video, {
+        jsqrUrl: CONFIG.jsqrUrl,
+        onStream: () => {
+          show(ui.scanner);
+          show(ui.scanButton, false);
+          ui.scanHint.textContent = MSG.camera_looking;
+        },
+        onCode: (value) => {
+          stopScan();
+          navigator.vibrate?.(80);
+          ui.code.value = value;
+          check(value);
+        },
+      });
+    }
+    await camera.start();
   } catch (error) {
     stopScan();
-    say(ui.checkMessage, fmt(MSG.camera_error, { error: error.message }));
-    return;
+    say(ui.checkMessage, fmt(MSG.camera_error, { error: error.name || error.message }));
+  } finally {
+    cameraStarting = false;
   }
-  const tick = async () => {
-    if (session.stopped) return;
-    let value = null;
-    if (ui.video.readyState >= 2) {
-      try {
-        value = await detect(ui.video);
-      } catch (error) {
-        value = null;
-      }
-    }
-    if (session.stopped) return;
-    if (value) {
-      stopScan();
-      navigator.vibrate?.(80);
-      ui.code.value = value;
-      check(value);
-      return;
-    }
-    setTimeout(tick, 150);
-  };
-  tick();
 }
 
 /* Inspection queue (IndexedDB) --------------------------------------------------------------- */

@@ -1,6 +1,7 @@
 """A cooperative member on a 360 px phone: signs in, finds the new sub-order on the dashboard,
-confirms and packs it, and changes a stock level in the quick table; screenshots of each step
-are kept in ``test-artifacts/`` (never committed)."""
+confirms it, records its batch on the packing screen and packs it, and changes a stock level
+in the quick table; screenshots of each step are kept in ``test-artifacts/`` (never
+committed)."""
 
 from pathlib import Path
 
@@ -9,8 +10,9 @@ from django.conf import settings
 
 from catalog.models import Stock
 from orders.models import SubOrder
+from traceability.models import Batch
 
-from ..workspace import sub_order, two_cooperatives
+from ..workspace import batch_of, sub_order, two_cooperatives
 
 pytestmark = pytest.mark.django_db(transaction=True, serialized_rollback=True)
 ARTIFACTS = Path(settings.BASE_DIR) / "test-artifacts" / "cooperative-workspace"
@@ -31,6 +33,7 @@ def ws(tree):
     ws.owner_a.set_password("La-bang-2026!")
     ws.owner_a.save()
     ws.new = sub_order(ws.a, ws.tea_variant, status=SubOrder.Status.NEW, quantity=2)
+    batch_of(ws.tea_variant, "LB2603A", status=Batch.Status.RELEASED)
     ws.others = sub_order(ws.b, ws.apple_variant, status=SubOrder.Status.NEW)
     return ws
 
@@ -56,20 +59,29 @@ def test_cooperative_member_works_a_new_order_and_the_stock_on_a_phone(live_serv
     phone.get_by_role("button", name="Xác nhận đơn hàng").click()
     phone.wait_for_selector('[data-suborder-status="confirmed"]')
     snap(phone, "3-confirmed")
+    # Packed waits for the packing screen: the tea is not stamped, its batch is recorded.
+    assert phone.locator("#mark-packed").is_disabled()
+    phone.click("#open-packing")
+    phone.wait_for_url(f"**/screen/{ws.new.pk}/packing/")
+    assert fits_the_screen(phone)
+    assert phone.locator("#pack-done").is_disabled()
+    phone.locator(".pack-batch__form button[type=submit]").click()
+    phone.wait_for_selector(".pack-line--done")
+    snap(phone, "4-packing")
     phone.get_by_role("button", name="Đánh dấu đã đóng gói").click()
     phone.wait_for_selector('[data-suborder-status="packed"]')
-    snap(phone, "4-packed")
+    snap(phone, "5-packed")
     ws.new.refresh_from_db()
     assert ws.new.status == SubOrder.Status.PACKED
 
     phone.goto(f"{base}/admin/catalog/quick-stock/")
     row = phone.locator(f'tr[data-sku="{ws.tea_variant.sku}"]')
     row.locator("input[name^=on_hand]").fill("33")
-    snap(phone, "5-quick-table")
+    snap(phone, "6-quick-table")
     assert fits_the_screen(phone)
     phone.get_by_role("button", name="Lưu tất cả thay đổi").click()
     phone.wait_for_load_state("networkidle")
-    snap(phone, "6-saved")
+    snap(phone, "7-saved")
     assert Stock.objects.get(variant=ws.tea_variant).on_hand == 33
     assert (
         phone.locator(f'tr[data-sku="{ws.tea_variant.sku}"] input[name^=on_hand]').input_value()

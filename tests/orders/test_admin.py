@@ -9,8 +9,11 @@ from marketplace.roles import OPERATORS_GROUP, ensure_role_groups
 from marketplace.services import membership_add
 from orders import services
 from orders.models import Order, Payment, SubOrder
+from traceability.models import Batch
+from traceability.packing import pack_batch
 
 from ..factories import UserFactory
+from ..workspace import batch_of
 from .conftest import line
 
 pytestmark = pytest.mark.django_db
@@ -49,6 +52,17 @@ def act(client, suborder, action, follow=False, **data):
     return client.post(reverse(f"{SUB}:action", args=[suborder.pk, action]), data, follow=follow)
 
 
+def record_by_batch(client, suborder):
+    """What the packer does on the packing screen for a product without stamps: each line's
+    units recorded from a released batch of its product."""
+    for order_line in suborder.lines.all():
+        batch = batch_of(order_line.variant, f"L{order_line.pk}", status=Batch.Status.RELEASED)
+        client.post(
+            reverse(f"{SUB}:pack_batch", args=[suborder.pk]),
+            {"line": order_line.pk, "batch": batch.pk, "quantity": order_line.quantity},
+        )
+
+
 def test_each_cooperative_sees_only_its_own_sub_orders(client, members, cod_order, shop):
     tea_staff = members[0]
     tea_part, fruit_part = part(cod_order, shop.tea_coop), part(cod_order, shop.fruit_coop)
@@ -74,7 +88,12 @@ def test_confirm_pack_ship_deliver_and_collect_cash(client, members, cod_order, 
     assert SubOrder.objects.get(pk=tea_part.pk).status == SubOrder.Status.NEW
     assert "Hãy đóng gói đơn hàng trước" in " ".join(str(m) for m in response.context["messages"])
     act(client, tea_part, "confirm")
+    # Packed waits until every unit's batch (or stamp) is recorded on the packing screen.
     act(client, tea_part, "pack")
+    assert SubOrder.objects.get(pk=tea_part.pk).status == SubOrder.Status.CONFIRMED
+    record_by_batch(client, tea_part)
+    act(client, tea_part, "pack")
+    assert SubOrder.objects.get(pk=tea_part.pk).status == SubOrder.Status.PACKED
     response = act(client, tea_part, "ship", carrier="", tracking_number="")
     assert response.status_code == 400  # form error: carrier and tracking number required
     mail.outbox.clear()
@@ -95,6 +114,7 @@ def test_confirm_pack_ship_deliver_and_collect_cash(client, members, cod_order, 
     fruit_part = part(cod_order, shop.fruit_coop)
     client.force_login(fruit_staff)
     act(client, fruit_part, "confirm")
+    record_by_batch(client, fruit_part)
     act(client, fruit_part, "pack")
     response = act(client, fruit_part, "ship", carrier="GHN", tracking_number="G1", follow=True)
     assert "thu hoạch" in " ".join(str(m) for m in response.context["messages"])
@@ -118,6 +138,9 @@ def test_shipping_emails_the_shopper(
     tea_staff = members[0]
     tea_part = part(cod_order, shop.tea_coop)
     services.suborder_confirm(tea_part, actor=tea_staff)
+    line_ = tea_part.lines.get()
+    batch = batch_of(line_.variant, "LB2603A", status=Batch.Status.RELEASED)
+    pack_batch(suborder=tea_part, line_id=line_.pk, batch_id=batch.pk, quantity=line_.quantity)
     services.suborder_pack(tea_part, actor=tea_staff)
     mail.outbox.clear()
     with django_capture_on_commit_callbacks(execute=True):

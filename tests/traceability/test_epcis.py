@@ -11,6 +11,7 @@ import io
 import json
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import pytest
 from django.core.management import CommandError, call_command
@@ -280,3 +281,202 @@ def test_a_very_large_batch_is_counted_by_lot_not_listed(batch, monkeypatch):
     packing = by_step(document)["packing"]
     assert "epcList" not in packing
     assert packing["quantityList"][0]["quantity"] == batch.quantity
+
+
+# --- one step up (inputs) and one step down (parcels) ---------------------------------------
+
+SHOPPER = {  # what tests.workspace.sub_order writes on each order
+    "name": "Nguyễn Thị Lan",
+    "phone": "0912345678",
+    "email": "lan@example.vn",
+    "street": "12 Hàng Bông",
+}
+
+
+@pytest.fixture
+def lot_flow(batch, tree):
+    """The fixture's batch, released with 5 stamps, made from two lots of the same
+    cooperative; one parcel shipped (2 stamps + 1 unit recorded by batch), one packed and not
+    shipped yet, one cancelled after packing."""
+    from orders import services as order_services
+    from orders.models import SubOrder
+    from traceability import packing
+    from traceability.services import batch_add_input, batch_create, batch_release
+
+    from ..factories import add_product
+    from ..workspace import sub_order
+
+    honey = add_product(tree.coop_page, title="Mật ong hoa nhãn", stock=10).variants.get()
+    honey_lot = batch_create(
+        variant=honey, lot="MO2602", production_date=datetime.date(2026, 2, 10), quantity=50
+    )
+    leaves = batch_create(
+        variant=batch.variant,
+        lot="LB2602Z",
+        production_date=datetime.date(2026, 3, 1),
+        quantity=300,
+    )
+    batch_add_input(output=batch, input_batch=honey_lot, quantity="12.5", unit="KGM")
+    batch_add_input(output=batch, input_batch=leaves, quantity="40", unit="H87")
+    issue(batch, 5)
+    released = batch_release(batch=batch)
+    stamps = list(released.stamps.order_by("number"))
+
+    def packed(quantity, codes, by_batch):
+        so = sub_order(
+            tree.cooperative, batch.variant, status=SubOrder.Status.CONFIRMED, quantity=quantity
+        )
+        for stamp in codes:
+            packing.pack_stamp(suborder=so, code=stamp.uri)
+        if by_batch:
+            packing.pack_batch(
+                suborder=so, line_id=so.lines.get().pk, batch_id=batch.pk, quantity=by_batch
+            )
+        return order_services.suborder_pack(so, actor=None)
+
+    shipped = packed(3, stamps[:2], 1)
+    order_services.suborder_ship(shipped, actor=None, carrier="VNPost", tracking_number="EB1")
+    waiting = packed(1, stamps[2:3], 0)
+    cancelled = packed(2, stamps[3:4], 1)
+    order_services.suborder_cancel(cancelled, actor=None, reason="Hết hàng")
+    return SimpleNamespace(
+        batch=released,
+        inputs=[honey_lot, leaves],
+        stamps=stamps,
+        shipped=SubOrder.objects.select_related("order").get(pk=shipped.pk),
+        waiting=waiting,
+        cancelled=cancelled,
+    )
+
+
+def of_type(document, kind, biz_step=None):
+    return [
+        e
+        for e in document["epcisBody"]["eventList"]
+        if e["type"] == kind and (biz_step is None or e["bizStep"] == biz_step)
+    ]
+
+
+def test_a_batch_with_inputs_and_a_shipped_parcel_is_valid_epcis_2(lot_flow):
+    document = batch_document(lot_flow.batch)
+    assert schema_errors(document) == []
+    events = document["epcisBody"]["eventList"]
+    # The recorded events first (5 steps), then the inputs, then the shipped parcel.
+    assert [e["type"] for e in events[5:]] == [
+        "TransformationEvent",
+        "AggregationEvent",
+        "ObjectEvent",
+    ]
+    assert len({e["eventID"] for e in events}) == len(events)
+
+
+def test_one_packing_and_one_shipping_event_per_shipped_parcel(lot_flow):
+    batch, shipped = lot_flow.batch, lot_flow.shipped
+    document = batch_document(batch)
+    lot_uri = f"https://id.gs1.org/01/{batch.gtin}/10/{batch.lot}"
+    packed = [f"{lot_uri}/21/{s.serial}" for s in lot_flow.stamps[:2]]
+    packings = [e for e in of_type(document, "AggregationEvent") if "parentID" in e]
+    shippings = of_type(document, "ObjectEvent", "shipping")
+    assert len(packings) == 1 and len(shippings) == 1
+    packing, shipping = packings[0], shippings[0]
+
+    assert packing["action"] == "ADD" and packing["bizStep"] == "packing"
+    assert packing["disposition"] == "in_progress"
+    assert packing["parentID"] == f"https://ocop.vn/parcel/{shipped.pk}"
+    assert packing["childEPCs"] == packed  # not the stamps of the other parcels
+    assert packing["childQuantityList"] == [{"epcClass": lot_uri, "quantity": 1}]
+
+    assert shipping["action"] == "OBSERVE" and shipping["disposition"] == "in_transit"
+    assert shipping["epcList"] == packed
+    assert shipping["quantityList"] == [{"epcClass": lot_uri, "quantity": 1}]
+    assert shipping["bizTransactionList"] == [
+        {
+            "type": "po",
+            "bizTransaction": f"https://ocop.vn/order/{shipped.order.number}/{shipped.pk}",
+        }
+    ]
+    assert shipping["destinationList"] == [
+        {"type": "location", "destination": "https://ocop.vn/place/vn/ward/4"}
+    ]
+    # When it happened: packing at the last scan, shipping when the parcel left.
+    last_packed = max(
+        [lot.packed_at for lot in shipped.lines.get().lots.all()]
+        + [p.packed_at for p in shipped.lines.get().parcel_stamps.all()]
+    )
+    assert packing["eventTime"] == last_packed.astimezone(datetime.UTC).isoformat().replace(
+        "+00:00", "Z"
+    )
+    assert shipping["eventTime"] == shipped.shipped_at.astimezone(datetime.UTC).isoformat().replace(
+        "+00:00", "Z"
+    )
+    assert packing["eventTimeZoneOffset"] == shipping["eventTimeZoneOffset"] == "+07:00"
+
+
+def test_the_shoppers_personal_data_never_leaves_in_the_export(lot_flow):
+    text = json.dumps(batch_document(lot_flow.batch), ensure_ascii=False)
+    for value in SHOPPER.values():
+        assert value not in text
+    assert "Lan" not in text and "Hàng Bông" not in text
+
+
+def test_parcels_not_shipped_or_cancelled_give_no_events(lot_flow):
+    document = batch_document(lot_flow.batch)
+    for parcel in (lot_flow.waiting, lot_flow.cancelled):
+        assert f"https://ocop.vn/parcel/{parcel.pk}" not in json.dumps(document)
+        assert f"/{parcel.order.number}/" not in json.dumps(document)
+    # The waiting parcel ships: now it has its two events, and nothing else changed.
+    from orders import services as order_services
+
+    before = document["epcisBody"]["eventList"]
+    order_services.suborder_ship(lot_flow.waiting, actor=None, carrier="GHN", tracking_number="G1")
+    after = batch_document(lot_flow.batch)["epcisBody"]["eventList"]
+    assert after[: len(before)] == before
+    assert [e["bizStep"] for e in after[len(before) :]] == ["packing", "shipping"]
+    assert after[-1]["epcList"] == [
+        f"https://id.gs1.org/01/{lot_flow.batch.gtin}/10/LB2603A/21/{lot_flow.stamps[2].serial}"
+    ]
+    assert "quantityList" not in after[-1]  # every unit of it was stamped
+
+
+def test_the_transformation_names_both_inputs_and_the_lot_made(lot_flow):
+    batch = lot_flow.batch
+    document = batch_document(batch)
+    (made,) = [
+        e
+        for e in of_type(document, "TransformationEvent")
+        if "outputQuantityList" in e and e["bizStep"] == "creating_class_instance"
+    ]
+    honey, leaves = lot_flow.inputs
+    assert made["inputQuantityList"] == [
+        {
+            "epcClass": f"https://id.gs1.org/01/{honey.gtin}/10/MO2602",
+            "quantity": 12.5,
+            "uom": "KGM",
+        },
+        {"epcClass": f"https://id.gs1.org/01/{leaves.gtin}/10/LB2602Z", "quantity": 40},
+    ]
+    lot_uri = f"https://id.gs1.org/01/{batch.gtin}/10/{batch.lot}"
+    assert made["outputQuantityList"] == [{"epcClass": lot_uri, "quantity": 2000}]
+    processing = by_step_list(document, "https://ocop.vn/voc/BizStep-drying")
+    assert made["transformationID"] != processing[0]["transformationID"]
+    # Made on its production date, at the start of that day in Vietnam.
+    assert made["eventTime"] == "2026-03-14T17:00:00Z"
+    assert made["eventTimeZoneOffset"] == "+07:00"
+
+
+def by_step_list(document, biz_step):
+    return [e for e in document["epcisBody"]["eventList"] if e["bizStep"] == biz_step]
+
+
+def test_a_second_export_gives_the_same_event_ids(lot_flow):
+    first = batch_document(lot_flow.batch)["epcisBody"]["eventList"]
+    second = batch_document(lot_flow.batch)["epcisBody"]["eventList"]
+    assert [e["eventID"] for e in first] == [e["eventID"] for e in second]
+    assert first == second
+
+
+def test_an_input_lot_export_says_nothing_of_its_outputs_parcels(lot_flow):
+    honey = lot_flow.inputs[0]
+    document = batch_document(honey)
+    assert schema_errors(document) == []
+    assert document["epcisBody"]["eventList"] == []
