@@ -326,6 +326,8 @@ def test_a_recall_takes_the_batch_units_in_stock_off_sale(
     page = client.get(response.url).content.decode()
     assert f'<dd data-count="blocked">{blocked}</dd>' in page
     assert '<dd data-count="in_stock">65</dd>' in page
+    # Stock is per product: the office is told how units of other lots come back on sale.
+    assert ("data-blocked-help" in page) == (blocked > 0)
     # Run again (a retried task): nothing more leaves the shelf.
     recall.on_recall(Batch.objects.get(pk=ws.batch.pk))
     assert Stock.objects.get(variant=ws.tea_variant).on_hand == on_hand - blocked
