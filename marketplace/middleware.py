@@ -65,7 +65,10 @@ class RejectControlCharacters:
             "contain. Check the address or the form and try again."
         )
         if request.path.startswith("/api/") or "json" in request.headers.get("Accept", ""):
-            return JsonResponse({"error": message}, status=400)
+            # "error" for the first API clients; "detail" and "code" as every API error.
+            return JsonResponse(
+                {"error": message, "detail": message, "code": "invalid"}, status=400
+            )
         response = render(request, "400.html", {"message": message}, status=400)
         response["Cache-Control"] = "no-store"
         return response

@@ -371,3 +371,60 @@ class LoginLock(AccessAttempt):
 
     def __str__(self) -> str:
         return f"{self.username} · {self.ip_address}"
+
+
+class ApiToken(models.Model):
+    """A cooperative's key to the REST API (a shop, a packing app), created in the admin by
+    one of its owners. Only the SHA-256 of the token is kept: the token itself is shown once,
+    when it is made (``marketplace.api.tokens.token_create``). A token acts for its
+    cooperative alone, within its scopes, until it expires or is revoked."""
+
+    class Scope(models.TextChoices):
+        CATALOG = "catalog", _("Catalogue: stock and prices")
+        ORDERS = "orders", _("Orders: sub-orders and their moves")
+        TRACEABILITY = "traceability", _("Traceability: batches, events, stamps, EPCIS")
+
+    cooperative = models.ForeignKey(
+        Cooperative,
+        verbose_name=_("cooperative"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+    )
+    name = models.CharField(
+        _("name"), max_length=100, help_text=_("What uses it, e.g. “Packing app, warehouse 2”.")
+    )
+    # The first characters, to recognise a token in a list; the rest is never kept.
+    prefix = models.CharField(_("starts with"), max_length=16, editable=False)
+    digest = models.CharField(max_length=64, unique=True, editable=False)
+    scopes = models.JSONField(_("scopes"), default=list)
+    created_by = models.ForeignKey(
+        User,
+        verbose_name=_("created by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        related_name="+",
+    )
+    created_at = models.DateTimeField(_("created"), auto_now_add=True)
+    expires_at = models.DateTimeField(_("expires"), null=True, blank=True)
+    last_used_at = models.DateTimeField(_("last used"), null=True, blank=True)
+    revoked_at = models.DateTimeField(_("revoked"), null=True, blank=True)
+    revoked_by = models.ForeignKey(
+        User,
+        verbose_name=_("revoked by"),
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+    )
+
+    class Meta:
+        verbose_name = _("API token")
+        verbose_name_plural = _("API tokens")
+        ordering = ["-created_at", "-pk"]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.prefix}…)"
+
+    def is_usable(self, now: datetime.datetime | None = None) -> bool:
+        now = now or timezone.now()
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -27,6 +27,8 @@ urlpatterns = [
     # Stamps are GS1 Digital Link URIs at the root of the resolver host: never translated.
     path("", include("traceability.urls")),
     path("", include((orders_urls.api_patterns, "orders_api"))),
+    # The REST API (DRF, drf-spectacular): /api/v1/, /api/v1/schema/, /api/v1/docs/ …
+    path("api/v1/", include("marketplace.api.urls")),
     # WAGTAIL_ADMIN_PATH / DJANGO_ADMIN_PATH ("admin/", "django-admin/" unless set).
     path(settings.WAGTAIL_ADMIN_PATH, include(wagtailadmin_urls)),
     path(settings.DJANGO_ADMIN_PATH, admin.site.urls),

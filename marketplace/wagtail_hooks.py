@@ -152,6 +152,36 @@ class OwnerMenuItem(MenuItem):
         return bool(workspace_for(request).owned_ids)
 
 
+@hooks.register("register_admin_urls")
+def api_token_urls():
+    from django.urls import path
+
+    from . import token_views
+
+    return [
+        path("cooperative/api-tokens/", token_views.token_list, name="ocop_api_tokens"),
+        path(
+            "cooperative/api-tokens/new/",
+            token_views.token_create_view,
+            name="ocop_api_token_create",
+        ),
+        path(
+            "cooperative/api-tokens/<int:pk>/revoke/",
+            token_views.token_revoke_view,
+            name="ocop_api_token_revoke",
+        ),
+    ]
+
+
+class TokenOwnerMenuItem(MenuItem):
+    """API tokens: a cooperative's owners only (a token acts as the cooperative)."""
+
+    def is_shown(self, request):
+        from .token_views import owned_cooperative_ids
+
+        return bool(owned_cooperative_ids(request))
+
+
 @hooks.register("register_admin_menu_item")
 def your_cooperative_menu():
     from django.urls import reverse
@@ -159,6 +189,7 @@ def your_cooperative_menu():
     items = [
         OwnerMenuItem(_("Members"), reverse("ocop_members"), icon_name="user", order=1),
         OwnerMenuItem(_("Bank account"), reverse("ocop_bank_account"), icon_name="grip", order=2),
+        TokenOwnerMenuItem(_("API tokens"), reverse("ocop_api_tokens"), icon_name="key", order=3),
     ]
     return SubmenuMenuItem(
         _("Your cooperative"), Menu(items=items), icon_name="group", order=202, name="ocop-owner"
@@ -174,4 +205,20 @@ def cooperative_members_button(snippet, user, next_url=None):
     if isinstance(snippet, Cooperative):
         yield ListingButton(
             _("Members"), url=f"{reverse('ocop_members')}?cooperative={snippet.pk}", priority=20
+        )
+
+
+@hooks.register("register_snippet_listing_buttons")
+def cooperative_api_tokens_button(snippet, user, next_url=None):
+    """The office reads a cooperative's API tokens (read-only) from its row."""
+    from django.urls import reverse
+    from wagtail.admin.widgets import ListingButton
+
+    from .workspace import operator_user
+
+    if isinstance(snippet, Cooperative) and operator_user(user):
+        yield ListingButton(
+            _("API tokens"),
+            url=f"{reverse('ocop_api_tokens')}?cooperative={snippet.pk}",
+            priority=30,
         )

@@ -22,7 +22,13 @@ COUNT_COOKIE = "ocop_cart"
 
 
 class CartError(ValueError):
-    """Shown to the shopper as is; the cart did not change."""
+    """Shown to the shopper as is; the cart did not change. ``code`` says which kind:
+    ``invalid`` (what was sent), ``not_found`` (no such line), ``not_for_sale``,
+    ``out_of_stock`` (the shelf holds fewer)."""
+
+    def __init__(self, message, code: str = "invalid"):
+        super().__init__(message)
+        self.code = code
 
 
 def get_cart(request, *, create: bool = False) -> Cart | None:
@@ -92,7 +98,7 @@ def _sellable(variant_id) -> ProductVariant:
     variant = sellable_variants([variant_id]).get(variant_id)
     problem = why_not_for_sale(variant)
     if problem:
-        raise CartError(problem)
+        raise CartError(problem, "not_for_sale")
     return variant
 
 
@@ -101,12 +107,14 @@ def _check_stock(variant: ProductVariant, quantity: int) -> None:
     if allowed <= 0:
         raise CartError(
             _("%(item)s is out of stock.")
-            % {"item": f"{variant.page.title} — {variant.unit_label}"}
+            % {"item": f"{variant.page.title} — {variant.unit_label}"},
+            "out_of_stock",
         )
     if quantity > allowed:
         raise CartError(
             _("Only %(n)s of %(item)s left.")
-            % {"n": allowed, "item": f"{variant.page.title} — {variant.unit_label}"}
+            % {"n": allowed, "item": f"{variant.page.title} — {variant.unit_label}"},
+            "out_of_stock",
         )
 
 
@@ -156,7 +164,7 @@ def _line(cart: Cart, line_id) -> CartLine:
     try:
         return cart.lines.get(pk=int(line_id))
     except (TypeError, ValueError, CartLine.DoesNotExist):
-        raise CartError(_("That item is no longer in your cart.")) from None
+        raise CartError(_("That item is no longer in your cart."), "not_found") from None
 
 
 def count(cart: Cart | None) -> int:

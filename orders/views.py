@@ -19,8 +19,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_http_methods, require_POST
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    extend_schema,
+    inline_serializer,
+)
+from rest_framework import exceptions, serializers
+from rest_framework.parsers import JSONParser
+from rest_framework.permissions import AllowAny
+from rest_framework.response import Response
 
 from marketplace import csp
+from marketplace.api.legacy import LegacyAPIView, LegacyError
 from marketplace.locations import ward_choices_for
 from marketplace.throttle import over_limit
 
@@ -182,19 +193,44 @@ def checkout(request):
     return render(request, "orders/checkout.html", {"form": form, "cart": summary})
 
 
-@require_GET
-def wards(request):
-    """Communes of one province, for the checkout's second select."""
-    try:
-        province = int(request.GET.get("province", ""))
-    except ValueError:
-        return JsonResponse({"error": "province must be a province code"}, status=400)
-    choices = ward_choices_for(province)
-    if not choices:
-        return JsonResponse({"error": f"unknown province {province}"}, status=404)
-    response = JsonResponse({"wards": [{"code": c, "name": n} for c, n in choices]})
-    response["Cache-Control"] = "public, max-age=86400"
-    return response
+class WardChoice(serializers.Serializer):
+    code = serializers.IntegerField()
+    name = serializers.CharField()
+
+
+class Wards(LegacyAPIView):
+    """The communes (wards) of one province, for the checkout's second select."""
+
+    # The same for everyone: no session read, so shared caches may keep it.
+    authentication_classes = []
+    permission_classes = [AllowAny]
+
+    @extend_schema(
+        operation_id="wards",
+        parameters=[OpenApiParameter("province", int, required=True, description="Its code.")],
+        responses={
+            200: OpenApiResponse(
+                inline_serializer("WardList", {"wards": WardChoice(many=True)}),
+                description="Its communes, by name (cached for a day).",
+            ),
+            400: OpenApiResponse(LegacyError, description="province is not a number."),
+            404: OpenApiResponse(LegacyError, description="No such province."),
+        },
+    )
+    def get(self, request):
+        try:
+            province = int(request.query_params.get("province", ""))
+        except ValueError:
+            raise exceptions.ValidationError("province must be a province code") from None
+        choices = ward_choices_for(province)
+        if not choices:
+            raise exceptions.NotFound(f"unknown province {province}")
+        response = Response({"wards": [{"code": c, "name": n} for c, n in choices]})
+        response["Cache-Control"] = "public, max-age=86400"
+        return response
+
+
+wards = Wards.as_view()
 
 
 # --- the order page ---------------------------------------------------------------------
@@ -231,6 +267,11 @@ def _order_for(request, number: str) -> Order:
 def _remember_order(request, number: str) -> None:
     """This browser may open the order again without the link (the 20 latest)."""
     request.session[RECENT_ORDERS] = [number, *request.session.get(RECENT_ORDERS, [])[:19]]
+
+
+# The API's names for the same rules (orders/apis.py).
+order_for = _order_for
+remember_order = _remember_order
 
 
 def with_order(*, json: bool = False):
@@ -351,112 +392,229 @@ def _record_event(provider: str, event_id: str, event_type: str, payload: dict) 
     return True
 
 
-@csrf_exempt
-@require_POST
-def stripe_webhook(request):
-    if not settings.STRIPE_WEBHOOK_SECRET:
-        return JsonResponse({"error": "card payments are not configured"}, status=404)
-    try:
-        stripe_gateway.construct_event(request.body, request.headers.get("Stripe-Signature", ""))
-    except Exception as exc:  # ValueError (bad JSON) or SignatureVerificationError
-        logger.warning("stripe webhook refused: %s", exc.__class__.__name__)
-        return JsonResponse({"error": "bad signature or payload"}, status=400)
-    # Verified: read it as plain JSON (the SDK's objects are not dicts).
-    payload = json.loads(request.body)
-    payload = payload if isinstance(payload, dict) else {}
-    event_id, event_type = str(payload.get("id", "")), str(payload.get("type", ""))
-    data = payload.get("data")
-    intent = data.get("object") if isinstance(data, dict) else None
-    if not event_id or not isinstance(intent, dict):
-        return JsonResponse({"error": "an event with an id and data.object expected"}, status=400)
-    handled = {"payment_intent.succeeded", "payment_intent.payment_failed"}
-    with transaction.atomic():
-        if not _record_event("stripe", event_id, event_type, payload):
-            return JsonResponse({"status": "duplicate"})
-        if event_type not in handled:
-            return JsonResponse({"status": "ignored"})
-        payment = Payment.objects.filter(
-            method=PaymentMethod.CARD, provider_ref=str(intent.get("id", ""))
-        ).first()
-        if payment is None:
-            outcome = "unknown payment intent"
-        elif event_type == "payment_intent.succeeded":
-            if intent.get("amount") != payment.amount or intent.get("currency") != "vnd":
-                payment.order.flag(f"Stripe amount {intent.get('amount')} {intent.get('currency')}")
-                outcome = "amount mismatch: flagged"
+class BadSignature(exceptions.APIException):
+    status_code = 400
+    default_code = "bad_signature"
+
+
+class WebhookView(LegacyAPIView):
+    """A provider's notification: its signature over the raw body is checked before anything
+    else (the body is read as bytes, never parsed by the framework first), no session, no
+    CSRF token, no rate limit (a provider retries what is refused)."""
+
+    authentication_classes = []
+    permission_classes = [AllowAny]
+    throttle_classes = []
+    parser_classes = [JSONParser]  # the schema's: the view reads the raw body itself
+
+
+WEBHOOK_ERRORS = {
+    400: OpenApiResponse(
+        LegacyError,
+        description="A bad signature (`code`: bad_signature) or body (`code`: invalid).",
+    ),
+}
+
+
+class StripeWebhook(WebhookView):
+    """Stripe's events (``payment_intent.succeeded``, ``payment_intent.payment_failed``;
+    others are recorded and ignored), each handled once."""
+
+    @extend_schema(
+        operation_id="payments_stripe_webhook",
+        parameters=[
+            OpenApiParameter(
+                "Stripe-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="Stripe's signature of the raw body (t=…,v1=…).",
+            )
+        ],
+        request=inline_serializer(
+            "StripeEvent",
+            {
+                "id": serializers.CharField(),
+                "type": serializers.CharField(help_text="payment_intent.succeeded…"),
+                "data": inline_serializer(
+                    "StripeEventData",
+                    {"object": serializers.DictField(help_text="The payment intent.")},
+                ),
+            },
+        ),
+        responses={
+            200: OpenApiResponse(
+                inline_serializer(
+                    "StripeWebhookOutcome",
+                    {
+                        "status": serializers.CharField(
+                            help_text="What was done: duplicate, ignored, the payment's outcome…"
+                        )
+                    },
+                ),
+                description="Recorded (a repeated event changes nothing).",
+            ),
+            **WEBHOOK_ERRORS,
+            404: OpenApiResponse(LegacyError, description="Card payments are not configured."),
+        },
+    )
+    def post(self, request):
+        if not settings.STRIPE_WEBHOOK_SECRET:
+            raise exceptions.NotFound("card payments are not configured")
+        try:
+            stripe_gateway.construct_event(
+                request.body, request.headers.get("Stripe-Signature", "")
+            )
+        except Exception as exc:  # ValueError (bad JSON) or SignatureVerificationError
+            logger.warning("stripe webhook refused: %s", exc.__class__.__name__)
+            raise BadSignature("bad signature or payload") from None
+        # Verified: read it as plain JSON (the SDK's objects are not dicts).
+        payload = json.loads(request.body)
+        payload = payload if isinstance(payload, dict) else {}
+        event_id, event_type = str(payload.get("id", "")), str(payload.get("type", ""))
+        data = payload.get("data")
+        intent = data.get("object") if isinstance(data, dict) else None
+        if not event_id or not isinstance(intent, dict):
+            raise exceptions.ValidationError("an event with an id and data.object expected")
+        handled = {"payment_intent.succeeded", "payment_intent.payment_failed"}
+        with transaction.atomic():
+            if not _record_event("stripe", event_id, event_type, payload):
+                return Response({"status": "duplicate"})
+            if event_type not in handled:
+                return Response({"status": "ignored"})
+            payment = Payment.objects.filter(
+                method=PaymentMethod.CARD, provider_ref=str(intent.get("id", ""))
+            ).first()
+            if payment is None:
+                outcome = "unknown payment intent"
+            elif event_type == "payment_intent.succeeded":
+                if intent.get("amount") != payment.amount or intent.get("currency") != "vnd":
+                    payment.order.flag(
+                        f"Stripe amount {intent.get('amount')} {intent.get('currency')}"
+                    )
+                    outcome = "amount mismatch: flagged"
+                else:
+                    outcome = services.payment_succeeded(payment, reason=f"stripe {event_id}")
             else:
-                outcome = services.payment_succeeded(payment, reason=f"stripe {event_id}")
-        else:
-            error = intent.get("last_payment_error") or {}
-            outcome = services.payment_failed(payment, message=str(error.get("message", "")))
-        WebhookEvent.objects.filter(provider="stripe", event_id=event_id).update(
-            outcome=outcome[:255]
-        )
-    return JsonResponse({"status": outcome})
+                error = intent.get("last_payment_error") or {}
+                outcome = services.payment_failed(payment, message=str(error.get("message", "")))
+            WebhookEvent.objects.filter(provider="stripe", event_id=event_id).update(
+                outcome=outcome[:255]
+            )
+        return Response({"status": outcome})
 
 
-@csrf_exempt
-@require_POST
-def vietqr_notify(request):
+stripe_webhook = StripeWebhook.as_view()
+
+
+class VietQRNotify(WebhookView):
     """A bank's notification of an incoming transfer (see ``vietqr.verify_signature``).
 
     JSON: ``transaction_id``, ``amount`` (đồng), ``description`` (the transfer text, where
     the order number is), optionally ``order_code``. Answers 200 once recorded, whatever
     the match (the bank must not resend), with the outcome; 400 for bad signature or body.
     """
-    if not vietqr.verify_signature(
-        request.body, request.headers.get("X-Signature", ""), now=int(time.time())
-    ):
-        return JsonResponse({"error": "bad or expired signature"}, status=400)
-    try:
-        data = json.loads(request.body)
-        transaction_id = str(data["transaction_id"]).strip()
-        amount = data["amount"]
-        description = str(data.get("description", ""))
-    except (ValueError, KeyError, TypeError):
-        return JsonResponse(
-            {"error": "JSON with transaction_id, amount and description expected"}, status=400
-        )
-    if (
-        not transaction_id
-        or len(transaction_id) > 100
-        or isinstance(amount, bool)
-        or not isinstance(amount, int)
-        or amount <= 0
-    ):
-        return JsonResponse(
-            {"error": "transaction_id must be text and amount a positive integer"}, status=400
-        )
-    found = re.search(ORDER_NUMBER_PATTERN, f"{data.get('order_code', '')} {description}".upper())
-    number = found.group(0) if found else ""
-    with transaction.atomic():
-        if not _record_event("vietqr", transaction_id, "transfer", data):
-            return JsonResponse({"status": "duplicate"})
-        order = Order.objects.filter(number=number).first() if number else None
-        payment = order.payments.filter(method=PaymentMethod.VIETQR).last() if order else None
-        if payment is None:
-            outcome, message = "unmatched", "no VietQR order with this code: kept for staff"
-        elif amount != payment.amount:
-            order.flag(
-                _("Transfer %(ref)s brought %(got)s đồng, the order is %(want)s: check it.")
-                % {"ref": transaction_id, "got": amount, "want": payment.amount}
-            )
-            from marketplace.outbox import enqueue
 
-            enqueue("orders.tasks.send_staff_attention", order_id=order.pk)
-            outcome, message = "flagged", "amount does not match the order: flagged, not paid"
-        elif payment.status == Payment.Status.SUCCEEDED:
-            order.flag(
-                _("A second transfer %(ref)s for a paid order: refund it.")
-                % {"ref": transaction_id}
+    @extend_schema(
+        operation_id="payments_vietqr_notify",
+        parameters=[
+            OpenApiParameter(
+                "X-Signature",
+                str,
+                OpenApiParameter.HEADER,
+                required=True,
+                description="The bank's signature of the raw body, with its time.",
             )
-            outcome, message = "flagged", "order already paid: flagged for a refund"
-        else:
-            outcome = services.payment_succeeded(
-                payment, provider_ref=transaction_id, reason=f"bank transfer {transaction_id}"
+        ],
+        request=inline_serializer(
+            "BankTransfer",
+            {
+                "transaction_id": serializers.CharField(max_length=100),
+                "amount": serializers.IntegerField(min_value=1, help_text="Đồng."),
+                "description": serializers.CharField(
+                    required=False, allow_blank=True, help_text="The transfer's text."
+                ),
+                "order_code": serializers.CharField(required=False, allow_blank=True),
+            },
+        ),
+        responses={
+            200: OpenApiResponse(
+                inline_serializer(
+                    "BankTransferOutcome",
+                    {
+                        "status": serializers.CharField(
+                            help_text="duplicate, unmatched, flagged or the payment's outcome."
+                        ),
+                        "order": serializers.CharField(
+                            required=False, allow_null=True, help_text="The order number read."
+                        ),
+                        "message": serializers.CharField(required=False),
+                    },
+                ),
+                description="Recorded, whatever the match: the bank must not resend.",
+            ),
+            **WEBHOOK_ERRORS,
+        },
+    )
+    def post(self, request):
+        if not vietqr.verify_signature(
+            request.body, request.headers.get("X-Signature", ""), now=int(time.time())
+        ):
+            raise BadSignature("bad or expired signature")
+        try:
+            data = json.loads(request.body)
+            transaction_id = str(data["transaction_id"]).strip()
+            amount = data["amount"]
+            description = str(data.get("description", ""))
+        except (ValueError, KeyError, TypeError):
+            raise exceptions.ValidationError(
+                "JSON with transaction_id, amount and description expected"
+            ) from None
+        if (
+            not transaction_id
+            or len(transaction_id) > 100
+            or isinstance(amount, bool)
+            or not isinstance(amount, int)
+            or amount <= 0
+        ):
+            raise exceptions.ValidationError(
+                "transaction_id must be text and amount a positive integer"
             )
-            message = outcome
-        WebhookEvent.objects.filter(provider="vietqr", event_id=transaction_id).update(
-            outcome=f"{outcome}: {message}"[:255]
+        found = re.search(
+            ORDER_NUMBER_PATTERN, f"{data.get('order_code', '')} {description}".upper()
         )
-    return JsonResponse({"status": outcome, "order": number or None, "message": message})
+        number = found.group(0) if found else ""
+        with transaction.atomic():
+            if not _record_event("vietqr", transaction_id, "transfer", data):
+                return Response({"status": "duplicate"})
+            order = Order.objects.filter(number=number).first() if number else None
+            payment = order.payments.filter(method=PaymentMethod.VIETQR).last() if order else None
+            if payment is None:
+                outcome, message = "unmatched", "no VietQR order with this code: kept for staff"
+            elif amount != payment.amount:
+                order.flag(
+                    _("Transfer %(ref)s brought %(got)s đồng, the order is %(want)s: check it.")
+                    % {"ref": transaction_id, "got": amount, "want": payment.amount}
+                )
+                from marketplace.outbox import enqueue
+
+                enqueue("orders.tasks.send_staff_attention", order_id=order.pk)
+                outcome, message = "flagged", "amount does not match the order: flagged, not paid"
+            elif payment.status == Payment.Status.SUCCEEDED:
+                order.flag(
+                    _("A second transfer %(ref)s for a paid order: refund it.")
+                    % {"ref": transaction_id}
+                )
+                outcome, message = "flagged", "order already paid: flagged for a refund"
+            else:
+                outcome = services.payment_succeeded(
+                    payment, provider_ref=transaction_id, reason=f"bank transfer {transaction_id}"
+                )
+                message = outcome
+            WebhookEvent.objects.filter(provider="vietqr", event_id=transaction_id).update(
+                outcome=f"{outcome}: {message}"[:255]
+            )
+        return Response({"status": outcome, "order": number or None, "message": message})
+
+
+vietqr_notify = VietQRNotify.as_view()

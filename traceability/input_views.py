@@ -77,6 +77,14 @@ class BatchInputForm(ControlCharacterChecks, forms.Form):
     )
     unit = forms.ChoiceField(label=gettext_lazy("Unit"), choices=vocab.UNIT_CHOICES, initial="H87")
 
+    def clean_quantity(self) -> str:
+        """Vietnamese writes 12,5 and 1.200,5: with a comma, dots group thousands and the
+        comma is the decimal mark. Without one, the number is read as it is (12.5)."""
+        text = self.cleaned_data["quantity"].strip()
+        if "," in text:
+            text = text.replace(".", "").replace(",", ".", 1)
+        return text
+
     def __init__(self, *args, output: Batch, **kwargs):
         super().__init__(*args, **kwargs)
         same_cooperative = Batch.objects.filter(cooperative_id=output.cooperative_id)

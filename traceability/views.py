@@ -1,12 +1,11 @@
 """Public traceability endpoints: the GS1 Digital Link resolver, the published keys, and the
-inspector's API (verify, record inspections). Views validate, call a service, serialize."""
+first endpoints of the API (verify a stamp, record inspections, a batch's EPCIS export).
+Views validate, call a service, serialize."""
 
-import functools
 import json
 import uuid
 
 from django.conf import settings
-from django.contrib.auth.decorators import login_required
 from django.core.exceptions import PermissionDenied, ValidationError
 from django.core.serializers.json import DjangoJSONEncoder
 from django.http import HttpResponse, JsonResponse, QueryDict
@@ -17,42 +16,36 @@ from django.utils.cache import patch_vary_headers
 from django.utils.dateparse import parse_datetime
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import cache_control
-from django.views.decorators.csrf import csrf_exempt
-from django.views.decorators.http import require_GET, require_http_methods
+from django.views.decorators.http import require_GET
+from drf_spectacular.utils import (
+    OpenApiParameter,
+    OpenApiResponse,
+    PolymorphicProxySerializer,
+    extend_schema,
+    extend_schema_field,
+    inline_serializer,
+)
+from rest_framework import exceptions, serializers
+from rest_framework.parsers import FormParser, JSONParser, MultiPartParser
+from rest_framework.permissions import AllowAny, IsAuthenticated
+from rest_framework.response import Response
 
+from marketplace.api.legacy import LegacyAPIView, LegacyError, SessionWithoutCsrf
+from marketplace.api.tokens import BearerTokenAuthentication, TraceabilityScope, request_token
 from marketplace.locations import province_name
 
-from . import scans
+from . import scans, vocab
 from .digital_link import (
     MalformedLink,
     parse_stamp_path,
     parse_stamp_uri,
     signature_from_query,
 )
-from .models import Batch
+from .models import Batch, Inspection, Stamp
 from .selectors import batches_visible_to
 from .services import TraceabilityError, inspection_record
 from .signing import public_key_set
-from .verification import INVALID, Verdict, batch_payload, stamp_verify
-
-
-def negotiated_language(view):
-    """Stamp URLs never carry a language prefix, so LocaleMiddleware would always answer in
-    Vietnamese: take the visitor's language cookie or Accept-Language instead (Vietnamese
-    when neither names a language we have). A tourist's English phone reads English."""
-
-    @functools.wraps(view)
-    def wrapper(request, *args, **kwargs):
-        language = translation.get_language_from_request(request, check_path=False)
-        with translation.override(language):
-            response = view(request, *args, **kwargs)
-            if hasattr(response, "render") and not response.is_rendered:
-                response.render()
-        response["Content-Language"] = language
-        patch_vary_headers(response, ["Accept-Language", "Cookie"])
-        return response
-
-    return wrapper
+from .verification import HTTP_STATUS, INVALID, Verdict, batch_payload, stamp_verify
 
 
 def wants_json(meta) -> bool:
@@ -97,7 +90,8 @@ def verdict_json(verdict: Verdict, *, at) -> dict:
 def resolve(request, gtin: str, lot: str, serial: str):
     """``/01/{gtin}/10/{lot}/21/{serial}?s=``: HTML for people, JSON for ``Accept: json``.
 
-    In the reader's language (see ``negotiated_language``), never cached by shared caches.
+    In the reader's language (stamp links carry no language prefix: the language cookie or
+    Accept-Language, Vietnamese otherwise), never cached by shared caches.
     The hottest view of the site: its headers are set here, not by decorators. Most scans
     are answered before Django's request cycle, by ``traceability.handler`` with the
     functions below; what it leaves (cookies, errors) comes here.
@@ -224,90 +218,352 @@ def public_keys(request):
     return response
 
 
-def _json_error(message: str, status: int) -> JsonResponse:
-    return JsonResponse(
-        {"error": message}, status=status, json_dumps_params={"ensure_ascii": False}
+# --- the API: stamp verification, inspections, a batch's EPCIS export -------------------------
+# Views of the REST framework (marketplace.api.legacy: the bodies their first clients read).
+
+
+def _enum(values, **kwargs) -> serializers.CharField:
+    """A string among ``values``, written out where it is used: no enum component that
+    would share a field name (``status``) with other choices."""
+    schema = {"type": "string", "allOf": [{"enum": [str(v) for v in values]}]}
+    field_class = extend_schema_field(schema)(type("EnumField", (serializers.CharField,), {}))
+    return field_class(**kwargs)
+
+
+class VerdictWarning(serializers.Serializer):
+    rule = serializers.CharField(help_text="The anomaly rule: too_many_scans, two_provinces…")
+    message = serializers.CharField(help_text="In the request's language.")
+
+
+class VerdictCode(serializers.Serializer):
+    gtin = serializers.CharField(help_text="14 digits.")
+    lot = serializers.CharField()
+    serial = serializers.CharField()
+    key_id = serializers.CharField(allow_blank=True, help_text="The signing key's id.")
+
+
+class VerdictProduct(serializers.Serializer):
+    name = serializers.CharField()
+    variant = serializers.CharField()
+    gtin = serializers.CharField()
+    url = serializers.CharField(allow_blank=True, help_text="The product page (a path).")
+    ocop_stars = serializers.IntegerField(allow_null=True)
+    certificate = serializers.CharField(allow_null=True)
+
+
+class VerdictCooperative(serializers.Serializer):
+    name = serializers.CharField()
+    slug = serializers.CharField()
+    place = serializers.CharField(allow_blank=True)
+    former_place = serializers.CharField(allow_blank=True)
+
+
+class VerdictBatch(serializers.Serializer):
+    lot = serializers.CharField()
+    status = _enum(Batch.Status.values)
+    production_date = serializers.DateField()
+    best_before = serializers.DateField(allow_null=True)
+    quantity = serializers.IntegerField()
+    field_area = serializers.CharField(allow_blank=True)
+    recalled_at = serializers.DateTimeField(allow_null=True)
+    recall_reason = serializers.CharField(allow_blank=True)
+
+
+class VerdictEvent(serializers.Serializer):
+    step = _enum(vocab.STEPS)
+    label = serializers.CharField(help_text="In the request's language.")
+    time = serializers.DateTimeField()
+    place = serializers.CharField(allow_blank=True)
+    disposition = serializers.CharField()
+    note = serializers.CharField(allow_blank=True)
+
+
+class VerdictInput(serializers.Serializer):
+    lot = serializers.CharField()
+    gtin = serializers.CharField()
+    product = serializers.CharField()
+    variant = serializers.CharField()
+    cooperative = serializers.CharField()
+    place = serializers.CharField(allow_blank=True)
+    production_date = serializers.DateField()
+    status = _enum(Batch.Status.values)
+    recalled_at = serializers.DateTimeField(allow_null=True)
+    recall_reason = serializers.CharField(allow_blank=True)
+    quantity = serializers.FloatField(help_text="How much of the lot went in, in `unit`.")
+    unit = serializers.CharField()
+    unit_label = serializers.CharField()
+
+
+class VerdictStamp(serializers.Serializer):
+    number = serializers.IntegerField(help_text="The stamp's number in its batch.")
+    status = _enum(Stamp.Status.values)
+    activated_at = serializers.DateTimeField(allow_null=True)
+
+
+class VerdictScans(serializers.Serializer):
+    count = serializers.IntegerField(help_text="This scan included.")
+    first_at = serializers.DateTimeField()
+    first_province = serializers.CharField(allow_blank=True)
+
+
+class StampVerdict(serializers.Serializer):
+    """The resolver's verdict (``traceability.verification.stamp_verify``), as the resolver
+    answers ``Accept: application/json``; the batch's story when the stamp is ours."""
+
+    verdict = _enum(HTTP_STATUS)
+    reasons = serializers.ListField(child=serializers.CharField())
+    warnings = VerdictWarning(many=True)
+    signature_valid = serializers.BooleanField()
+    code = VerdictCode(required=False, help_text="The code read, when it could be read.")
+    product = VerdictProduct(required=False)
+    cooperative = VerdictCooperative(required=False)
+    batch = VerdictBatch(required=False)
+    events = VerdictEvent(many=True, required=False)
+    inputs = VerdictInput(many=True, required=False, help_text="The lots it was made from.")
+    stamp = VerdictStamp(required=False)
+    scans = VerdictScans(required=False)
+
+
+VERDICT_OR_ERROR = PolymorphicProxySerializer(
+    component_name="StampVerdictOrError",
+    serializers=[StampVerdict, LegacyError],
+    resource_type_field_name=None,
+)
+VERIFY_RESPONSES = {
+    200: OpenApiResponse(StampVerdict, description="Genuine, suspicious, recalled or voided."),
+    400: OpenApiResponse(
+        VERDICT_OR_ERROR,
+        description="The verdict `invalid` (not a stamp link), or no URI (an error body).",
+    ),
+    404: OpenApiResponse(StampVerdict, description="The verdict `forged`."),
+    401: OpenApiResponse(LegacyError, description="A token was sent, and it is not valid."),
+}
+PLACE_PARAMETERS = [
+    OpenApiParameter(
+        "province", int, description="Where the scan happened (province code), if known."
+    ),
+    OpenApiParameter("lat", float, description="Latitude, if known (kept coarse)."),
+    OpenApiParameter("lon", float, description="Longitude, if known (kept coarse)."),
+]
+
+
+class StampVerify(LegacyAPIView):
+    """The resolver's verdict on a whole scanned URI (``https://…/01/…/10/…/21/…?s=…``):
+    the same verdict, reasons and warnings as the stamp's own page; the scan is logged."""
+
+    # Changes nobody's data: a signed-in inspector's app needs no CSRF token (as before).
+    authentication_classes = [BearerTokenAuthentication, SessionWithoutCsrf]
+    permission_classes = [AllowAny]
+    throttle_scope = "verify"
+    parser_classes = [JSONParser]  # the schema's; the body is read as JSON whatever its type
+
+    def dispatch(self, request, *args, **kwargs):
+        # Rendered in the reader's language, restored afterwards: traceability.handler calls
+        # this view without the middleware (no LocaleMiddleware to reset it, nothing renders).
+        language = translation.get_language_from_request(request, check_path=False)
+        with translation.override(language):
+            response = super().dispatch(request, *args, **kwargs)
+            if hasattr(response, "render") and not response.is_rendered:
+                response.render()
+        patch_vary_headers(response, ["Cookie"])  # the language cookie
+        return response
+
+    @extend_schema(
+        operation_id="stamps_verify",
+        parameters=[
+            OpenApiParameter("uri", str, required=True, description="The scanned URI."),
+            *PLACE_PARAMETERS,
+        ],
+        responses=VERIFY_RESPONSES,
     )
+    def get(self, request):
+        return self._verify(request, request.query_params.get("uri"))
 
-
-@csrf_exempt  # a read-only check for machines; it changes nobody's data
-@require_http_methods(["GET", "POST"])
-@negotiated_language
-def api_verify(request):
-    """``/api/v1/stamps/verify?uri=``: the resolver's verdict for a whole scanned URI."""
-    text = request.GET.get("uri") if request.method == "GET" else None
-    if text is None:
-        try:
-            text = json.loads(request.body or b"{}").get("uri")
-        except (ValueError, AttributeError):
-            return _json_error(_('Send JSON like {"uri": "https://…"}.'), 400)
-    if not isinstance(text, str) or not text:
-        return _json_error(_("Give the stamp's URI in the uri parameter."), 400)
-    at = timezone.now()
-    verdict = _verify_and_log(request, lambda: parse_stamp_uri(text), at)
-    return JsonResponse(
-        verdict_json(verdict, at=at),
-        status=verdict.http_status,
-        json_dumps_params={"ensure_ascii": False},
+    @extend_schema(
+        operation_id="stamps_verify_post",
+        parameters=PLACE_PARAMETERS,
+        request=inline_serializer(
+            "StampVerifyRequest", {"uri": serializers.CharField(help_text="The scanned URI.")}
+        ),
+        responses=VERIFY_RESPONSES,
     )
+    def post(self, request):
+        return self._verify(request, None)
+
+    def _verify(self, request, text):
+        if text is None:
+            try:
+                text = json.loads(request.body or b"{}").get("uri")
+            except (ValueError, AttributeError):
+                raise exceptions.ParseError(_('Send JSON like {"uri": "https://…"}.')) from None
+        if not isinstance(text, str) or not text:
+            raise exceptions.ValidationError(_("Give the stamp's URI in the uri parameter."))
+        at = timezone.now()
+        verdict = _verify_and_log(request, lambda: parse_stamp_uri(text), at)
+        return Response(verdict_json(verdict, at=at), status=verdict.http_status)
 
 
-@require_http_methods(["POST"])
-def api_inspections(request):
-    """``POST /api/v1/inspections/``: record an inspection (multipart; resending is harmless)."""
-    if not request.user.is_authenticated:
-        return _json_error(_("Sign in as an inspector to record inspections."), 401)
-    data = request.POST
-    try:
-        client_id = uuid.UUID(data.get("client_id", ""))
-    except ValueError:
-        return _json_error(_("client_id must be a UUID made on the phone."), 400)
-    try:
-        inspected_at = parse_datetime(data.get("inspected_at", "") or "")
-    except ValueError:
-        inspected_at = None
-    if data.get("inspected_at") and inspected_at is None:
-        return _json_error(
-            _("inspected_at must be a date and time like 2026-11-28T09:15+07:00."), 400
-        )
-    if inspected_at is not None and timezone.is_naive(inspected_at):
-        inspected_at = timezone.make_aware(inspected_at)  # the phone's local time: Vietnam
-    if any("\x00" in value for value in data.values()):
-        return _json_error(_("The inspection holds a NUL character."), 400)
-    try:
-        inspection, created = inspection_record(
-            user=request.user,
-            client_id=client_id,
-            code=data.get("code", ""),
-            result=data.get("result", ""),
-            note=data.get("note", ""),
-            photo=request.FILES.get("photo"),
-            inspected_at=inspected_at,
-            offline_verdict=data.get("offline_verdict", ""),
-            province=data.get("province"),
-        )
-    except PermissionDenied as exc:
-        return _json_error(str(exc) or _("Only inspectors record inspections."), 403)
-    except (TraceabilityError, ValidationError) as exc:
-        message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
-        return _json_error(message, 400)
-    return JsonResponse(
-        {
-            "id": inspection.pk,
-            "client_id": str(inspection.client_id),
-            "server_verdict": inspection.server_verdict,
-            "created": created,
+api_verify = StampVerify.as_view()  # traceability.handler knows the view by this function
+
+
+class InspectionCreated(serializers.Serializer):
+    id = serializers.IntegerField()
+    client_id = serializers.UUIDField()
+    server_verdict = _enum(HTTP_STATUS, help_text="The server's verdict on the code.")
+    created = serializers.BooleanField(help_text="False: sent before, stored once.")
+
+
+class InspectionForm(serializers.Serializer):
+    client_id = serializers.UUIDField(help_text="Made on the phone: resending is harmless.")
+    code = serializers.CharField(max_length=400, help_text="The scanned code (a stamp URI).")
+    result = _enum(Inspection.Result.values)
+    note = serializers.CharField(required=False, allow_blank=True, max_length=2000)
+    inspected_at = serializers.DateTimeField(
+        required=False, help_text="Without an offset: Vietnam's time. Now when left out."
+    )
+    offline_verdict = serializers.CharField(
+        required=False, allow_blank=True, max_length=16, help_text="What the phone judged."
+    )
+    province = serializers.IntegerField(required=False, help_text="Where (province code).")
+    photo = serializers.ImageField(required=False, help_text="JPEG, PNG or WebP.")
+
+
+class Inspections(LegacyAPIView):
+    """Record an inspection made by an inspector (or an operator) with the site's session,
+    as the inspector's phone sends it (multipart, resending is harmless)."""
+
+    permission_classes = [IsAuthenticated]
+    parser_classes = [MultiPartParser, FormParser]
+
+    def permission_denied(self, request, message=None, code=None):
+        if request.authenticators and not request.successful_authenticator:
+            raise exceptions.NotAuthenticated(_("Sign in as an inspector to record inspections."))
+        super().permission_denied(request, message, code)
+
+    @extend_schema(
+        operation_id="inspections_create",
+        request={"multipart/form-data": InspectionForm},
+        responses={
+            201: OpenApiResponse(InspectionCreated, description="Recorded."),
+            200: OpenApiResponse(InspectionCreated, description="Recorded before."),
+            400: OpenApiResponse(LegacyError, description="A value is not valid."),
+            401: OpenApiResponse(LegacyError, description="Not signed in."),
+            403: OpenApiResponse(
+                LegacyError, description="Not an inspector, or the CSRF token is missing."
+            ),
         },
-        status=201 if created else 200,
     )
+    def post(self, request):
+        if request_token(request) is not None:  # a cooperative's token is no inspector
+            raise exceptions.PermissionDenied(_("Only inspectors record inspections."))
+        data = request.POST
+        try:
+            client_id = uuid.UUID(data.get("client_id", ""))
+        except ValueError:
+            raise exceptions.ValidationError(
+                _("client_id must be a UUID made on the phone.")
+            ) from None
+        try:
+            inspected_at = parse_datetime(data.get("inspected_at", "") or "")
+        except ValueError:
+            inspected_at = None
+        if data.get("inspected_at") and inspected_at is None:
+            raise exceptions.ValidationError(
+                _("inspected_at must be a date and time like 2026-11-28T09:15+07:00.")
+            )
+        if inspected_at is not None and timezone.is_naive(inspected_at):
+            inspected_at = timezone.make_aware(inspected_at)  # the phone's local time: Vietnam
+        if any("\x00" in value for value in data.values()):
+            raise exceptions.ValidationError(_("The inspection holds a NUL character."))
+        try:
+            inspection, created = inspection_record(
+                user=request.user,
+                client_id=client_id,
+                code=data.get("code", ""),
+                result=data.get("result", ""),
+                note=data.get("note", ""),
+                photo=request.FILES.get("photo"),
+                inspected_at=inspected_at,
+                offline_verdict=data.get("offline_verdict", ""),
+                province=data.get("province"),
+            )
+        except PermissionDenied as exc:
+            raise exceptions.PermissionDenied(
+                str(exc) or _("Only inspectors record inspections.")
+            ) from None
+        except (TraceabilityError, ValidationError) as exc:
+            message = " ".join(exc.messages) if isinstance(exc, ValidationError) else str(exc)
+            raise exceptions.ValidationError(message) from None
+        return Response(
+            {
+                "id": inspection.pk,
+                "client_id": str(inspection.client_id),
+                "server_verdict": inspection.server_verdict,
+                "created": created,
+            },
+            status=201 if created else 200,
+        )
 
 
-@require_GET
-@login_required
-def api_batch_epcis(request, batch_id: int):
-    """``/api/v1/batches/<id>/epcis``: the batch's events as an EPCIS 2.0 JSON-LD document."""
-    batch = get_object_or_404(batches_visible_to(request.user), pk=batch_id)
-    return epcis_response(batch)
+api_inspections = Inspections.as_view()
+
+EPCIS_DOCUMENT = {
+    "type": "object",
+    "description": "An EPCIS 2.0 document in GS1's JSON-LD binding: the batch's events, "
+    "the transformation from its inputs, its parcels' packing and shipping.",
+    "required": ["@context", "type", "schemaVersion", "creationDate", "epcisBody"],
+    "properties": {
+        "@context": {"type": "array", "items": {}},
+        "type": {"type": "string", "enum": ["EPCISDocument"]},
+        "schemaVersion": {"type": "string"},
+        "creationDate": {"type": "string", "format": "date-time"},
+        "epcisBody": {
+            "type": "object",
+            "required": ["eventList"],
+            "properties": {"eventList": {"type": "array", "items": {"type": "object"}}},
+        },
+    },
+}
+
+
+class BatchEpcis(LegacyAPIView):
+    """A batch's events as an EPCIS 2.0 JSON-LD file (``application/ld+json``), for the
+    batch's cooperative (its members, or its token with the ``traceability`` scope),
+    inspectors and operators."""
+
+    permission_classes = [IsAuthenticated]
+
+    @extend_schema(
+        operation_id="batches_epcis",
+        responses={
+            (200, "application/ld+json"): OpenApiResponse(
+                EPCIS_DOCUMENT, description="The file (an attachment)."
+            ),
+        },
+        parameters=[
+            OpenApiParameter(
+                "Content-Disposition",
+                str,
+                OpenApiParameter.HEADER,
+                response=[200],
+                description='attachment; filename="epcis-{gtin}-{id}.jsonld"',
+            )
+        ],
+    )
+    def get(self, request, batch_id: int):
+        token = request_token(request)
+        if token is not None:
+            scope = TraceabilityScope()
+            if not scope.has_permission(request, self):
+                raise exceptions.PermissionDenied(scope.message)
+            batches = Batch.objects.filter(cooperative=token.cooperative)
+        else:
+            batches = batches_visible_to(request.user)
+        # Plain bytes, not a rendered Response: JSON-LD, an attachment, and errors in JSON.
+        return epcis_response(get_object_or_404(batches, pk=batch_id))
+
+
+api_batch_epcis = BatchEpcis.as_view()
 
 
 def epcis_response(batch: Batch) -> HttpResponse:

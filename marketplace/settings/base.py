@@ -98,6 +98,11 @@ INSTALLED_APPS = [
     "axes",
     "csp",  # django-csp's checks of its settings
     "django.contrib.postgres",
+    # The REST API /api/v1/ (marketplace/api/), its schema and the docs' assets
+    "rest_framework",
+    "django_filters",
+    "drf_spectacular",
+    "drf_spectacular_sidecar",
 ]
 
 MIDDLEWARE = [
@@ -602,5 +607,62 @@ LOGGING = {
         # Wagtail logs every page publish and background task at INFO: too loud for the console.
         "django_tasks": {"level": "WARNING"},
         "wagtail": {"level": "WARNING"},
+    },
+}
+
+
+# --- REST API /api/v1/ (marketplace/api/) ----------------------------------------------
+# Django REST framework with drf-spectacular's OpenAPI schema. Errors are
+# {"detail", "code"[, "fields"]} in the request's language; lists are paged (24, at most 100
+# with ?page_size=); limits per address for anonymous callers, per account or token
+# otherwise, stricter for stamp verification, on the default cache (Redis in production),
+# 429 with Retry-After. Checkouts share the storefront's CHECKOUT_RATE_LIMIT per address.
+REST_FRAMEWORK = {
+    "DEFAULT_SCHEMA_CLASS": "marketplace.api.schema.AutoSchema",
+    "EXCEPTION_HANDLER": "marketplace.api.base.exception_handler",
+    "DEFAULT_RENDERER_CLASSES": ["rest_framework.renderers.JSONRenderer"],
+    "DEFAULT_PARSER_CLASSES": ["marketplace.api.policies.JSONParser"],
+    # Cooperative tokens (Authorization: Bearer ocop_…), then the site's session (shoppers,
+    # inspectors, operators; unsafe methods need its CSRF token).
+    "DEFAULT_AUTHENTICATION_CLASSES": [
+        "marketplace.api.tokens.BearerTokenAuthentication",
+        "rest_framework.authentication.SessionAuthentication",
+    ],
+    "DEFAULT_PERMISSION_CLASSES": ["rest_framework.permissions.AllowAny"],
+    "DEFAULT_PAGINATION_CLASS": "marketplace.api.policies.PageNumberPagination",
+    "PAGE_SIZE": 24,
+    "DEFAULT_THROTTLE_CLASSES": [
+        "marketplace.api.policies.AnonThrottle",
+        "marketplace.api.policies.UserThrottle",
+        "marketplace.api.policies.ScopedThrottle",
+    ],
+    "DEFAULT_THROTTLE_RATES": {
+        "anon": env("API_RATE_ANON", "300/min"),
+        "user": env("API_RATE_USER", "600/min"),
+        "verify": env("API_RATE_VERIFY", "120/min"),
+    },
+    "TEST_REQUEST_DEFAULT_FORMAT": "json",
+    "SCHEMA_COERCE_PATH_PK": False,  # the schema's paths as the URL conf writes them
+}
+SPECTACULAR_SETTINGS = {
+    "TITLE": "OCOP Market API",
+    "DESCRIPTION": (
+        "The marketplace of Vietnam's OCOP products and their traceability stamps. Money is "
+        "integer đồng (VND); times are ISO 8601 with their offset; errors are "
+        '{"detail", "code"} (400 adds "fields"); messages follow Accept-Language (vi, en).'
+    ),
+    "VERSION": "1.0.0",
+    "SERVE_INCLUDE_SCHEMA": False,
+    "SCHEMA_PATH_PREFIX": r"/api/v1",
+    "SERVE_URLCONF": "marketplace.api.schema_urls",
+    "COMPONENT_SPLIT_REQUEST": True,
+    "SWAGGER_UI_DIST": "SIDECAR",
+    "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
+    "REDOC_DIST": "SIDECAR",
+    "ENUM_NAME_OVERRIDES": {
+        "OrderStatusEnum": "orders.models.Order.Status",
+        "SubOrderStatusEnum": "orders.models.SubOrder.Status",
+        "PaymentMethodEnum": "orders.models.PaymentMethod",
+        "AvailabilityEnum": "catalog.models.Availability",
     },
 }

@@ -274,3 +274,11 @@ def test_recalling_an_input_reaches_the_outputs_buyers(client, tree, member, lot
     notice = RecallNotice.objects.get()
     assert (notice.batch, notice.order, notice.lots) == (b, parcel.order, "LBA")
     assert [m.to for m in mailoutbox] == [[parcel.order.email]]
+
+
+@pytest.mark.parametrize(("typed", "recorded"), [("12,5", "12.5"), ("1.200,25", "1200.25")])
+def test_a_vietnamese_decimal_comma_is_read_as_typed(client, member, lots, typed, recorded):
+    client.force_login(member)
+    response = add(client, lots["A"], lots["B"], quantity=typed, unit="KGM")
+    assert response.status_code == 302
+    assert BatchInput.objects.get().quantity == Decimal(recorded)

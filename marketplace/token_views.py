@@ -1,0 +1,344 @@
+"""A cooperative owner's API tokens in the admin: the list (name, first characters, scopes,
+who made it and when, expiry, last use, status), a form that makes one and shows it once,
+and revoking one after a confirmation. The province office sees every cooperative's list,
+read-only: a token acts as its cooperative, so only the cooperative's owners make or revoke
+one. Staff, inspectors and everyone else get a 404. The rules are in
+``marketplace.api.tokens`` (``token_create``, ``token_revoke``, ``may_manage_tokens``).
+
+Shown once means: the raw token is in the body of the POST's response and nowhere else — not
+in the session, not in a message, not in a URL, not in a cache (``no-store``). Reloading that
+response sends the form again; its one-time form id is spent by then, so no second token is
+made and the list opens instead.
+"""
+
+import datetime
+import secrets
+
+from django import forms
+from django.contrib import messages
+from django.core.paginator import Paginator
+from django.http import Http404
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.response import TemplateResponse
+from django.urls import reverse
+from django.utils import timezone
+from django.utils.cache import add_never_cache_headers
+from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
+from django.views.decorators.debug import sensitive_variables
+from django.views.decorators.http import require_GET, require_http_methods
+
+from .api.tokens import TokenError, token_create, token_revoke
+from .forms import ControlCharacterChecks
+from .middleware import forms_check_control_characters
+from .models import ApiToken, Cooperative, Membership
+from .periods import market_tz
+from .workspace import id_from, workspace_for
+
+LIST = "ocop_api_tokens"
+CREATE = "ocop_api_token_create"
+REVOKE = "ocop_api_token_revoke"
+PER_PAGE = 50
+DEFAULT_LIFETIME = datetime.timedelta(days=90)
+# One-time ids of the create forms this session has open (not tokens: ids of forms).
+PENDING_FORMS = "ocop_api_token_forms"
+PENDING_KEPT = 10
+
+
+def owned_cooperative_ids(request) -> tuple[int, ...]:
+    """Cooperatives whose tokens this user manages: the ones they own. The workspace knows a
+    member's; an office account that also owns a cooperative is asked separately."""
+    workspace = workspace_for(request)
+    if not workspace.is_operator:
+        return workspace.owned_ids
+    cached = getattr(request, "_ocop_token_owned", None)
+    if cached is None:
+        cached = tuple(
+            Membership.objects.filter(user=request.user, role=Membership.Role.OWNER)
+            .order_by("cooperative_id")
+            .values_list("cooperative_id", flat=True)
+        )
+        request._ocop_token_owned = cached
+    return cached
+
+
+def _owned_cooperative(request) -> Cooperative:
+    """The owned cooperative the screen is about: ``?cooperative=`` picks one of several (the
+    first by name otherwise). Not an owner, or another cooperative named: 404."""
+    owned = owned_cooperative_ids(request)
+    if not owned:
+        raise Http404("Only a cooperative's owners manage its API tokens.")
+    wanted = id_from(request.GET.get("cooperative"))
+    cooperatives = Cooperative.objects.filter(pk__in=owned).order_by("name", "pk")
+    if wanted is None:
+        cooperative = cooperatives.first()
+        if cooperative is None:
+            raise Http404("No such cooperative.")
+        return cooperative
+    return get_object_or_404(cooperatives, pk=wanted)
+
+
+def list_url(cooperative: Cooperative | None = None) -> str:
+    base = reverse(LIST)
+    return f"{base}?cooperative={cooperative.pk}" if cooperative else base
+
+
+def _switch(request, cooperative: Cooperative) -> list[dict]:
+    """Tabs to the other cooperatives the user owns (``marketplace/admin/_switch.html``)."""
+    owned = owned_cooperative_ids(request)
+    if len(owned) < 2:
+        return []
+    return [
+        {"name": c.name, "url": list_url(c)}
+        for c in Cooperative.objects.filter(pk__in=owned).order_by("name", "pk")
+    ]
+
+
+# --- the form --------------------------------------------------------------------------
+
+
+class TokenForm(ControlCharacterChecks, forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=ApiToken._meta.get_field("name").max_length,
+        help_text=gettext_lazy("What will use it, e.g. “Packing app, warehouse 2”."),
+    )
+    scopes = forms.MultipleChoiceField(
+        label=gettext_lazy("Scopes"),
+        choices=ApiToken.Scope.choices,
+        widget=forms.CheckboxSelectMultiple,
+        help_text=gettext_lazy("Give it only what the app needs."),
+        error_messages={"required": gettext_lazy("Choose at least one scope.")},
+    )
+    expires_on = forms.DateField(
+        label=gettext_lazy("Expires on"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}, format="%Y-%m-%d"),
+        help_text=gettext_lazy(
+            "The token works until the end of this day, Vietnam time (UTC+7). Leave it empty "
+            "for a token that never expires."
+        ),
+    )
+
+    def __init__(self, *args, today: datetime.date, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["expires_on"].widget.attrs["min"] = today.isoformat()
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_expires_on(self) -> datetime.date | None:
+        day = self.cleaned_data["expires_on"]
+        if day is not None and day < self.today:
+            raise forms.ValidationError(_("Choose today or a later day."))
+        return day
+
+    @property
+    def expires_at(self) -> datetime.datetime | None:
+        """The end of the chosen day in Vietnam, as an aware time."""
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return datetime.datetime.combine(day, datetime.time.max, tzinfo=market_tz())
+
+
+def _open_form_id(request) -> str:
+    form_id = secrets.token_urlsafe(16)
+    pending = request.session.get(PENDING_FORMS, [])
+    request.session[PENDING_FORMS] = [*pending, form_id][-PENDING_KEPT:]
+    return form_id
+
+
+def _is_open(request, form_id: str) -> bool:
+    return bool(form_id) and form_id in request.session.get(PENDING_FORMS, [])
+
+
+def _spend(request, form_id: str) -> None:
+    pending = request.session.get(PENDING_FORMS, [])
+    request.session[PENDING_FORMS] = [f for f in pending if f != form_id]
+
+
+# --- the screens -----------------------------------------------------------------------
+
+
+def _status(token: ApiToken, now: datetime.datetime) -> tuple[str, str]:
+    if token.revoked_at is not None:
+        return "revoked", _("Revoked")
+    if token.expires_at is not None and token.expires_at <= now:
+        return "expired", _("Expired")
+    return "active", _("Active")
+
+
+def _rows(tokens, now: datetime.datetime) -> list[dict]:
+    labels = dict(ApiToken.Scope.choices)
+    rows = []
+    for token in tokens:
+        status, status_label = _status(token, now)
+        rows.append(
+            {
+                "token": token,
+                "status": status,
+                "status_label": status_label,
+                "scopes": [labels.get(scope, scope) for scope in token.scopes],
+            }
+        )
+    return rows
+
+
+def _page(request, queryset):
+    paginator = Paginator(queryset, PER_PAGE)
+    page = paginator.get_page(id_from(request.GET.get("p")) or 1)
+    return page, list(paginator.get_elided_page_range(page.number))
+
+
+@require_GET
+def token_list(request):
+    """An owner's list (one cooperative at a time, tabs to the others); the office's list of
+    every cooperative's tokens (``?cooperative=`` narrows it), with no buttons."""
+    tokens = ApiToken.objects.select_related("cooperative", "created_by", "revoked_by")
+    if owned_cooperative_ids(request):
+        cooperative = _owned_cooperative(request)
+        tokens = tokens.filter(cooperative=cooperative)
+        manages = True
+        title = _("API tokens of %(name)s") % {"name": cooperative.name}
+    elif workspace_for(request).is_operator:
+        wanted = id_from(request.GET.get("cooperative"))
+        cooperative = get_object_or_404(Cooperative, pk=wanted) if wanted else None
+        if cooperative is not None:
+            tokens = tokens.filter(cooperative=cooperative)
+            title = _("API tokens of %(name)s") % {"name": cooperative.name}
+        else:
+            title = _("API tokens of every cooperative")
+        manages = False
+    else:
+        raise Http404("Only a cooperative's owners manage its API tokens.")
+    page, page_range = _page(request, tokens)
+    context = {
+        "header_title": title,
+        "cooperative": cooperative,
+        "manages": manages,
+        "rows": _rows(page.object_list, timezone.now()),
+        "page": page,
+        "elided_page_range": page_range,
+        "create_url": f"{reverse(CREATE)}?cooperative={cooperative.pk}" if manages else "",
+        "switch": _switch(request, cooperative) if manages else [],
+        "refused": manages and cooperative.status != Cooperative.Status.APPROVED,
+        "docs_url": reverse("api:docs"),
+    }
+    return TemplateResponse(request, "marketplace/admin/api_tokens.html", context)
+
+
+@forms_check_control_characters  # the form says which field held a NUL, keeping the rest
+@require_http_methods(["GET", "POST"])
+@sensitive_variables("raw")
+def token_create_view(request):
+    cooperative = _owned_cooperative(request)
+    today = timezone.localdate(timezone=market_tz())
+    status = 200
+    if request.method == "POST":
+        form = TokenForm(request.POST, today=today)
+        form_id = request.POST.get("form_id", "")
+        if not _is_open(request, form_id):
+            messages.warning(
+                request,
+                _(
+                    "This form was already sent, or is too old: no new token was made. A "
+                    "token is shown only once; if you did not copy it, revoke it and make "
+                    "another."
+                ),
+            )
+            return redirect(list_url(cooperative))
+        if form.is_valid():
+            try:
+                token, raw = token_create(
+                    cooperative=cooperative,
+                    user=request.user,
+                    name=form.cleaned_data["name"],
+                    scopes=form.cleaned_data["scopes"],
+                    expires_at=form.expires_at,
+                )
+            except TokenError as exc:
+                form.add_error(None, str(exc))
+            else:
+                _spend(request, form_id)
+                return _shown_once(request, cooperative, token, raw)
+        status = 400
+    else:
+        form = TokenForm(today=today, initial={"expires_on": today + DEFAULT_LIFETIME})
+        form_id = _open_form_id(request)
+    return TemplateResponse(
+        request,
+        "marketplace/admin/api_token_create.html",
+        {
+            "header_title": _("New API token for %(name)s") % {"name": cooperative.name},
+            "cooperative": cooperative,
+            "form": form,
+            "form_id": form_id,
+            "list_url": list_url(cooperative),
+        },
+        status=status,
+    )
+
+
+@sensitive_variables("raw")
+def _shown_once(request, cooperative: Cooperative, token: ApiToken, raw: str):
+    """The one page that holds the raw token: rendered for this POST, stored by nobody."""
+    labels = dict(ApiToken.Scope.choices)
+    # Rendered now (not a TemplateResponse): no context holding the token rides on the
+    # response through the middleware.
+    response = render(
+        request,
+        "marketplace/admin/api_token_created.html",
+        {
+            "header_title": _("API token created"),
+            "cooperative": cooperative,
+            "token": token,
+            "raw": raw,
+            "scopes": [labels.get(scope, scope) for scope in token.scopes],
+            "list_url": list_url(cooperative),
+            "docs_url": reverse("api:docs"),
+        },
+    )
+    add_never_cache_headers(response)  # no-store: Back and history show no copy of it
+    return response
+
+
+@require_http_methods(["GET", "POST"])
+def token_revoke_view(request, pk: int):
+    """A confirmation page; its POST revokes the token (the API refuses it from then on)."""
+    owned = owned_cooperative_ids(request)
+    if not owned:
+        raise Http404("Only a cooperative's owners manage its API tokens.")
+    token = get_object_or_404(
+        ApiToken.objects.select_related("cooperative", "created_by"),
+        pk=pk,
+        cooperative_id__in=owned,
+    )
+    if request.method == "POST":
+        if token.revoked_at is not None:
+            messages.info(request, _("“%(name)s” was already revoked.") % {"name": token.name})
+            return redirect(list_url(token.cooperative))
+        try:
+            token_revoke(token=token, user=request.user)
+        except TokenError:
+            raise Http404("Only a cooperative's owners manage its API tokens.") from None
+        messages.success(
+            request,
+            _("“%(name)s” is revoked: requests with it are refused from now on.")
+            % {"name": token.name},
+        )
+        return redirect(list_url(token.cooperative))
+    status, status_label = _status(token, timezone.now())
+    return TemplateResponse(
+        request,
+        "marketplace/admin/api_token_revoke.html",
+        {
+            "header_title": _("Revoke an API token"),
+            "token": token,
+            "cooperative": token.cooperative,
+            "status": status,
+            "status_label": status_label,
+            "list_url": list_url(token.cooperative),
+        },
+    )
