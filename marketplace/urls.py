@@ -15,6 +15,8 @@ from orders import urls as orders_urls
 
 # A database that cannot be reached answers 503 (marketplace.views.server_error), not 500.
 handler500 = "marketplace.views.server_error"
+# A body too large for the API is a 413 in its error body (a page: the 400 page).
+handler400 = "marketplace.views.bad_request"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.cache import cache
 from django.db import connection
 from django.http import HttpResponse, JsonResponse
+from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.csrf import csrf_exempt
 from django.views.decorators.http import require_GET, require_POST
@@ -170,6 +171,25 @@ def _database_unreachable(error: BaseException | None) -> bool:
     return False
 
 
+def bad_request(request, exception=None):
+    """Django's 400 handler (a request Django refused before any view: a body above
+    ``DATA_UPLOAD_MAX_MEMORY_SIZE``, too many fields, a bad host). The API answers its error
+    body (413 for a body too large); pages answer the 400 page."""
+    from django.core.exceptions import RequestDataTooBig
+    from django.views import defaults
+
+    if not request.path.startswith("/api/"):
+        return defaults.bad_request(request, exception)
+    if isinstance(exception, RequestDataTooBig):
+        message = _("The body is too large.")
+        response = JsonResponse({"detail": message, "code": "too_large"}, status=413)
+    else:
+        message = _("The request is not valid.")
+        response = JsonResponse({"detail": message, "code": "bad_request"}, status=400)
+    response["Cache-Control"] = "no-store"
+    return response
+
+
 def server_error(request):
     """Django's 500 handler: a database that cannot be reached is a 503 ("try again in a
     moment", with ``Retry-After``), as a load balancer and a shopper both understand it; any
@@ -188,7 +208,8 @@ def server_error(request):
             if unavailable
             else "Server error."
         )
-        response = JsonResponse({"error": message}, status=status)
+        code = "unavailable" if unavailable else "server_error"
+        response = JsonResponse({"error": message, "detail": message, "code": code}, status=status)
     else:
         template = loader.get_template("503.html" if unavailable else "500.html")
         response = HttpResponse(template.render(), status=status)

@@ -172,3 +172,13 @@ def test_a_nul_byte_in_a_json_body_is_refused(client, ws):
     )
     assert response.status_code == 400 and "note" in response.json()["fields"]
     assert ProductVariant.objects.get(pk=ws.tea_variant.pk).price == 100_000
+
+
+def test_a_body_of_10_mb_is_a_413_in_the_error_body(client, ws):
+    body = '{"price": 5, "note": "' + "a" * (10 * 1024 * 1024) + '"}'
+    response = client.patch(
+        f"{API}{ws.tea_variant.sku}/", body, content_type="application/json", headers=auth(ws.raw_a)
+    )
+    assert response.status_code == 413
+    assert response.json()["code"] == "too_large" and response.json()["detail"]
+    assert ProductVariant.objects.get(pk=ws.tea_variant.pk).price == 100_000
