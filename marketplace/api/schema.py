@@ -2,8 +2,9 @@
 adds to every operation the errors it can answer, in the one error body
 (``marketplace.api.base.Error``), so a client (and schemathesis) knows every status."""
 
-from drf_spectacular import openapi
+from drf_spectacular import generators, openapi
 from drf_spectacular.extensions import OpenApiAuthenticationExtension
+from drf_spectacular.settings import spectacular_settings
 from rest_framework.permissions import AllowAny
 
 from .base import Error
@@ -55,3 +56,13 @@ class BearerTokenScheme(OpenApiAuthenticationExtension):
             "description": "A cooperative's API token (`ocop_…`), made by an owner in the "
             "admin; it acts for that cooperative within its scopes.",
         }
+
+
+class SchemaGenerator(generators.SchemaGenerator):
+    """The schema of ``SERVE_URLCONF`` (the API's URLs) wherever it is generated: the served
+    view, ``manage.py spectacular`` and drf-spectacular's deploy check alike — not the
+    admin's internal API that Wagtail mounts under ROOT_URLCONF."""
+
+    def __init__(self, *args, urlconf=None, **kwargs):
+        urlconf = urlconf or spectacular_settings.SERVE_URLCONF
+        super().__init__(*args, urlconf=urlconf, **kwargs)

@@ -655,6 +655,7 @@ SPECTACULAR_SETTINGS = {
     "SERVE_INCLUDE_SCHEMA": False,
     "SCHEMA_PATH_PREFIX": r"/api/v1",
     "SERVE_URLCONF": "marketplace.api.schema_urls",
+    "DEFAULT_GENERATOR_CLASS": "marketplace.api.schema.SchemaGenerator",
     "COMPONENT_SPLIT_REQUEST": True,
     "SWAGGER_UI_DIST": "SIDECAR",
     "SWAGGER_UI_FAVICON_HREF": "SIDECAR",
