@@ -32,10 +32,11 @@ What it does, all on 127.0.0.1:
    stamps already packed (the first ones again: a refusal, ``already_packed``, a JSON 400).
 
 Prints min / p50 / p95 / max ms per kind of request, the accepted scans also by quarter of the
-parcel (each answer re-draws every unit packed so far, so the parcel's size shows), the mean
-answer size, the servers' CPU per request (gunicorn, PostgreSQL backends, Redis) and ``others``:
-the share of the machine's CPU other processes used meanwhile (a warning above 5 %). Deletes its
-order and batch afterwards unless ``--keep``.
+parcel (an answer re-draws only the line that changed: the quarters show whether its cost
+grows with the units packed), the mean answer size, the servers' CPU per request (gunicorn,
+PostgreSQL backends, Redis) and ``others``: the share of the machine's CPU other processes
+used meanwhile (a warning above 5 %). Deletes its order and batch afterwards unless
+``--keep``.
 """
 
 import argparse

@@ -156,10 +156,11 @@ def _wants_json(request) -> bool:
     return "application/json" in request.headers.get("Accept", "")
 
 
-def _packing_rows(suborder) -> list[packing.LineProgress]:
-    """Each line with what is packed and, while units are missing, the batches to choose
-    from (one query for every line's batches)."""
-    rows = packing.progress(suborder)
+def _packing_rows(suborder, rows=None) -> list[packing.LineProgress]:
+    """Each line as the screen draws it: what is packed and, while units are missing, the
+    batches to choose from (one query for every line's batches). ``rows`` (some of
+    ``packing.progress``'s) draws only those."""
+    rows = packing.progress(suborder) if rows is None else rows
     if suborder.status in packing.PACKABLE:
         wanted = [row.line.variant_id for row in rows if row.traced and row.missing]
         batches = packing.packable_batches_by_variant(wanted)
@@ -172,30 +173,35 @@ def _packing_rows(suborder) -> list[packing.LineProgress]:
             lot.unstamped = lot.quantity - lot.stamped
         # A product never stamped is recorded by batch; a stamped one is scanned, and its
         # batch is chosen only for a unit whose stamp cannot be read.
-        row.stamped_product = bool(row.stamps) or any(b.stamped for b in row.batches)
+        row.stamped_product = bool(row.stamped) or any(b.stamped for b in row.batches)
     return rows
 
 
-def _counts(rows) -> dict:
+def _summary(rows) -> dict:
+    """The numbers the screen shows above and below the lines (progress, *Packed*)."""
     traced = [row for row in rows if row.traced]
     return {
         "missing": sum(row.missing for row in rows),
         "units": sum(row.line.quantity for row in traced),
         "packed": sum(min(row.packed, row.line.quantity) for row in traced),
-        "lines": [
-            {
-                "id": row.line.pk,
-                "quantity": row.line.quantity,
-                "packed": row.packed,
-                "missing": row.missing,
-            }
-            for row in rows
-        ],
     }
 
 
+def _line_numbers(row) -> dict:
+    return {
+        "id": row.line.pk,
+        "quantity": row.line.quantity,
+        "packed": row.packed,
+        "missing": row.missing,
+    }
+
+
+def _counts(rows) -> dict:
+    return {**_summary(rows), "lines": [_line_numbers(row) for row in rows]}
+
+
 def _packing_context(request, suborder, rows) -> dict:
-    counts = _counts(rows)
+    counts = _summary(rows)
     return {
         "suborder": suborder,
         "order": suborder.order,
@@ -226,20 +232,51 @@ def suborder_packing(request, pk: int):
 
 
 def _packing_answer(request, suborder, *, ok: bool, message: str, reason: str = ""):
-    """JSON for the screen's script (with the lines re-drawn after a change), else a message
-    and back to the screen."""
+    """JSON for a script: a refusal with the screen's numbers, or after a change every line
+    re-drawn (a batch chosen, a unit taken out: the screen's script sends only scans, see
+    ``_scan_answer``); without one, a message and back to the screen."""
     if not _wants_json(request):
         (messages.success if ok else messages.error)(request, message)
         return redirect(packing_url(suborder))
+    if not ok:
+        return _refusal_answer(suborder, message=message, reason=reason)
     rows = _packing_rows(suborder)
     data = {"ok": ok, "message": message, "reason": reason, **_counts(rows)}
-    if ok:
-        data["html"] = render_to_string(
-            "orders/admin/_packing_lines.html",
-            _packing_context(request, suborder, rows),
-            request=request,
-        )
-    return JsonResponse(data, status=200 if ok else 400)
+    data["html"] = render_to_string(
+        "orders/admin/_packing_lines.html",
+        _packing_context(request, suborder, rows),
+        request=request,
+    )
+    return JsonResponse(data)
+
+
+def _refusal_answer(suborder, *, message: str, reason: str):
+    """A refusal for the script: the reason and the screen's numbers (nothing is re-drawn;
+    no row per unit is read)."""
+    rows = packing.progress(suborder, stamps=False)
+    data = {"ok": False, "message": message, "reason": reason, **_summary(rows)}
+    return JsonResponse(data, status=400)
+
+
+def _scan_answer(request, suborder, parcel, *, message: str):
+    """A unit packed, for the screen's script (``static/orders/packing.js``): the screen's
+    numbers and the one line that changed, ``line.html`` drawn with the unit just scanned
+    (``line.stamp``) as its only scanned unit; the script keeps those already on the page.
+    Its cost does not grow with the units packed (no row per unit is read or drawn)."""
+    if not _wants_json(request):
+        return _packing_answer(request, suborder, ok=True, message=message)
+    rows = packing.progress(suborder, stamps=False)
+    [row] = [row for row in rows if row.line.pk == parcel.line_id]
+    row.stamps = [parcel]
+    _packing_rows(suborder, [row])
+    context = {"suborder": suborder, "row": row, "packable": suborder.status in packing.PACKABLE}
+    line = {
+        **_line_numbers(row),
+        "stamp": parcel.stamp_id,
+        "html": render_to_string("orders/admin/_packing_line.html", context, request=request),
+    }
+    data = {"ok": True, "message": message, "reason": "", **_summary(rows), "line": line}
+    return JsonResponse(data)
 
 
 def _packing_refused(request):
@@ -276,7 +313,7 @@ def suborder_pack_scan(request, pk: int):
         "lot": stamp.batch.lot,
         "number": stamp.number,
     }
-    return _packing_answer(request, suborder, ok=True, message=message)
+    return _scan_answer(request, suborder, parcel, message=message)
 
 
 @require_POST

@@ -4,8 +4,9 @@
  * - the scan field sends each code as it is entered (a USB scanner types the stamp's link and
  *   presses Enter; scans are sent one after another, never two at once), clears itself for the
  *   next one, and the answer (JSON) is announced (aria-live), with a short sound: a high beep
- *   for a unit ticked, a low double buzz for a refusal; the lines are re-drawn from the HTML
- *   the server sends, and "Mark as packed" is enabled once no unit is missing;
+ *   for a unit ticked, a low double buzz for a refusal; the line that changed is re-drawn
+ *   from the HTML the server sends (the units already shown stay), the progress follows, and
+ *   "Mark as packed" is enabled once no unit is missing;
  * - the camera button reads QR codes with static/traceability/qr-camera.js (shared with the
  *   inspector's page) and sends each new code the same way.
  */
@@ -101,6 +102,28 @@ function showCounts(data) {
   }
 }
 
+/* A unit packed: the answer draws its line (counts, batches to choose, the units recorded by
+ * batch) with the unit just scanned as its only scanned unit; the scanned units already on
+ * the page move into it, so an answer stays as small at the 400th unit as at the first. */
+function showLine(line) {
+  const shown = lines.querySelector(`.pack-line[data-line="${line.id}"]`);
+  const drawn = document.createElement("template");
+  drawn.innerHTML = line.html;
+  const fresh = drawn.content.querySelector(".pack-line");
+  if (!fresh) return;
+  if (!shown) {
+    lines.append(fresh);
+    return;
+  }
+  const added = fresh.querySelector(`.pack-unit[data-stamp="${line.stamp}"]`);
+  if (added) {
+    for (const unit of shown.querySelectorAll(".pack-unit[data-stamp]")) {
+      if (unit.dataset.stamp !== String(line.stamp)) added.before(unit);
+    }
+  }
+  shown.replaceWith(fresh);
+}
+
 function cookie(name) {
   for (const part of document.cookie.split(";")) {
     const [key, ...value] = part.trim().split("=");
@@ -142,7 +165,8 @@ async function send(code) {
   beep(Boolean(data.ok));
   announce(message, data.ok ? "ok" : "refused");
   result.dataset.reason = data.reason || "";
-  if (data.ok && typeof data.html === "string") lines.innerHTML = data.html;
+  if (data.ok && data.line && typeof data.line.html === "string") showLine(data.line);
+  else if (data.ok && typeof data.html === "string") lines.innerHTML = data.html;
   showCounts(data);
 }
 

@@ -142,10 +142,17 @@ def test_member_packs_by_scanner_and_batch_ships_then_operator_recalls_and_sees_
     assert Stamp.objects.get(pk=noodle.pk).status == Stamp.Status.ACTIVE
     snap(phone, "2-refused")
 
-    # Second tea unit: the tea line is complete; Packed still waits for the honey.
+    # Second tea unit: the tea line is complete; Packed still waits for the honey. The answer
+    # re-draws that line only: the unit scanned first stays listed, before the new one.
     scan_like_a_usb_scanner(phone, tea[1].uri)
     wait_for_answer(phone, "ok", 3)
     assert line.get_attribute("data-missing") == "0"
+    units = line.locator(".pack-unit[data-stamp]")
+    assert [units.nth(n).get_attribute("data-stamp") for n in range(units.count())] == [
+        str(tea[0].pk),
+        str(tea[1].pk),
+    ]
+    assert phone.locator("#pack-progress-text").get_attribute("data-packed") == "2"
     assert phone.locator("#pack-done").is_disabled()
     assert phone.locator("#pack-missing").is_visible()
 

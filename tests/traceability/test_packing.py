@@ -5,6 +5,8 @@ Every refusal goes through the screen's scan (or batch) view as the page's scrip
 (JSON), and leaves nothing recorded: no LineLot, no ParcelStamp, the stamp's status as it was.
 """
 
+import re
+
 import pytest
 from django.db import connection
 from django.test import TestCase
@@ -104,7 +106,8 @@ def test_a_correct_scan_ticks_a_unit_and_ships_the_stamp(ws, client, parcel):
     data = response.json()
     assert data["ok"] is True and "LB2603A" in data["message"]
     assert (data["missing"], data["packed"], data["units"]) == (1, 1, 2)
-    assert f'data-stamp="{stamp.pk}"' in data["html"]
+    assert data["line"]["stamp"] == stamp.pk
+    assert f'data-stamp="{stamp.pk}"' in data["line"]["html"]
     assert Stamp.objects.get(pk=stamp.pk).status == Stamp.Status.SHIPPED
     lot = LineLot.objects.get()
     assert (lot.batch_id, lot.quantity, lot.stamped) == (ws.tea_batch.pk, 1, 1)
@@ -470,8 +473,89 @@ def test_one_scan_costs_the_same_queries_however_full_the_parcel(
     one = _scan_queries(client, small, tea[21].uri)
     twenty = _scan_queries(client, full, tea[22].uri)
     assert one == twenty, (one, twenty)
-    # Measured: 32 statements, 6 of them SAVEPOINT / RELEASE (the test's transaction): the
+    # Measured: 31 statements, 6 of them SAVEPOINT / RELEASE (the test's transaction): the
     # session and user (5), the sub-order and scope (5), the stamp's check (1), the locks and
-    # rows of pack_stamp (9), the stamp's move and audit (3), the lines re-drawn (4).
-    with django_assert_max_num_queries(32):
+    # rows of pack_stamp (9), the stamp's move and audit (3), the line re-drawn (3).
+    with django_assert_max_num_queries(31):
         scan(client, full, tea[23].uri)
+
+
+def test_a_scans_answer_costs_the_same_with_3_or_30_units_already_packed(ws, client):
+    big = released(ws.tea_variant, "LB2608B", stamps=31)
+    tea = stamps(big)
+    client.force_login(ws.staff_a)
+    parcel = sub_order(ws.a, ws.tea_variant, status=SubOrder.Status.CONFIRMED, quantity=40)
+    assert scan(client, parcel, tea[0].uri).status_code == 200  # warms the batch cache
+    for stamp in tea[1:3]:
+        packing.pack_stamp(suborder=parcel, code=stamp.uri, user=ws.staff_a)
+
+    def measured(code, status=200):
+        with CaptureQueriesContext(connection) as queries:
+            response = scan(client, parcel, code)
+        assert response.status_code == status, response.content[:300]
+        return len(queries), response.json()
+
+    after_3, answer_3 = measured(tea[3].uri)
+    refused_3, _ = measured(tea[0].uri, status=400)  # already packed
+    for stamp in tea[4:30]:
+        packing.pack_stamp(suborder=parcel, code=stamp.uri, user=ws.staff_a)
+    after_30, answer_30 = measured(tea[30].uri)
+    refused_30, _ = measured(tea[0].uri, status=400)
+    assert (answer_3["packed"], answer_30["packed"]) == (4, 31)
+    assert after_3 == after_30, (after_3, after_30)
+    assert refused_3 == refused_30, (refused_3, refused_30)
+    # Nor does the answer grow: the line's numbers change by a digit or two, no unit is added.
+    size_3, size_30 = len(answer_3["line"]["html"]), len(answer_30["line"]["html"])
+    assert abs(size_30 - size_3) < 20, (size_3, size_30)
+
+
+def _article_tag(html: str, line_pk: int) -> str:
+    """The opening tag of a line's ``<article>``: its state (done) and numbers."""
+    found = re.search(rf'<article class="pack-line[^"]*" data-line="{line_pk}"[^>]*>', html)
+    assert found, html[:300]
+    return found.group(0)
+
+
+def test_a_scans_answer_carries_only_the_line_that_changed(ws, client):
+    client.force_login(ws.staff_a)
+    parcel = sub_order(ws.a, ws.tea_variant, status=SubOrder.Status.CONFIRMED, quantity=3)
+    honey = add_product(ws.tree.coop_page, title="Mật ong bạc hà", price=250_000, stock=10)
+    released(honey.variants.get(), "MO2604", quantity=30)
+    from orders.models import OrderLine
+
+    honey_line = OrderLine.objects.create(
+        suborder=parcel,
+        variant=honey.variants.get(),
+        product_title="Mật ong bạc hà",
+        unit_label="500 ml",
+        sku="MO-500",
+        gtin=honey.variants.get().gtin,
+        cooperative_name=ws.a.name,
+        unit_price=250_000,
+        quantity=1,
+        line_total=250_000,
+    )
+    tea_line = parcel.lines.get(variant=ws.tea_variant)
+    tea = stamps(ws.tea_batch)
+    for stamp in tea[:2]:
+        assert scan(client, parcel, stamp.uri).status_code == 200
+
+    data = scan(client, parcel, tea[2].uri).json()
+    # The screen's numbers: 3 of 4 units recorded, the honey still missing (Packed waits).
+    assert (data["ok"], data["packed"], data["units"], data["missing"]) == (True, 3, 4, 1)
+    line = data["line"]
+    assert (line["id"], line["packed"], line["missing"]) == (tea_line.pk, 3, 0)
+    assert line["stamp"] == tea[2].pk
+    # One line, the tea's, complete, with only the unit just scanned among its stamps.
+    html = line["html"]
+    assert html.count("<article") == 1 and "pack-line--done" in html
+    assert f'data-stamp="{tea[2].pk}"' in html and 'data-packed="3" data-missing="0"' in html
+    assert f'data-stamp="{tea[0].pk}"' not in html and f'data-stamp="{tea[1].pk}"' not in html
+    assert "Mật ong" not in html and "html" not in data and "lines" not in data
+
+    # Reloaded, the screen shows every line and unit, the tea's line as the answer drew it.
+    page = client.get(reverse(f"{SUB}:packing", args=[parcel.pk])).content.decode()
+    assert all(f'data-stamp="{stamp.pk}"' in page for stamp in tea[:3])
+    assert f'data-line="{honey_line.pk}" data-packed="0" data-missing="1"' in page
+    assert _article_tag(page, tea_line.pk) == _article_tag(html, tea_line.pk)
+    assert f'data-packed="{data["packed"]}" data-units="{data["units"]}"' in page
