@@ -17,6 +17,8 @@ from orders import urls as orders_urls
 handler500 = "marketplace.views.server_error"
 # A body too large for the API is a 413 in its error body (a page: the 400 page).
 handler400 = "marketplace.views.bad_request"
+# An address under /api/ that matches no endpoint is a 404 in the API's error body.
+handler404 = "marketplace.views.page_not_found"
 
 urlpatterns = [
     path("healthz", healthz, name="healthz"),

@@ -190,6 +190,30 @@ def bad_request(request, exception=None):
     return response
 
 
+def page_not_found(request, exception=None):
+    """Django's 404 handler: an address under ``/api/`` that no endpoint matches (``/api/v1/
+    batches/-1/epcis``) answers the API's error body, as the API's own 404s do; pages answer
+    the 404 page."""
+    from django.views import defaults
+
+    if not request.path.startswith("/api/"):
+        return defaults.page_not_found(request, exception)
+    message = _("No such address in the API: /api/v1/ lists where to start.")
+    return JsonResponse({"detail": message, "code": "not_found"}, status=404)
+
+
+def csrf_failure(request, reason=""):
+    """``CSRF_FAILURE_VIEW``: a form posted without its CSRF token. Under ``/api/`` (a POST to
+    an address no endpoint matches, which Django checks before it finds none) the API's
+    error body; pages answer Django's page."""
+    from django.views.csrf import csrf_failure as page
+
+    if not request.path.startswith("/api/"):
+        return page(request, reason)
+    message = _("CSRF check failed: send the csrftoken cookie's value in X-CSRFToken.")
+    return JsonResponse({"detail": message, "code": "permission_denied"}, status=403)
+
+
 def server_error(request):
     """Django's 500 handler: a database that cannot be reached is a 503 ("try again in a
     moment", with ``Retry-After``), as a load balancer and a shopper both understand it; any

@@ -11,11 +11,11 @@ from django.conf import settings
 from django.db.models import Q
 from django.http import Http404
 from django.utils.decorators import method_decorator
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy
 from django.utils.translation import gettext as _
 from django.views.decorators.csrf import ensure_csrf_cookie
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
-from rest_framework import exceptions, generics, serializers
+from rest_framework import exceptions, generics, permissions, serializers
 from rest_framework.response import Response
 
 from marketplace.api.base import (
@@ -411,6 +411,19 @@ def _cart_error(exc):
     return exceptions.ValidationError(str(exc), code=exc.code)
 
 
+class ShopperOnly(permissions.BasePermission):
+    """The shopper's endpoints are a person's (a session, signed in or not): a cooperative's
+    API token holds no cart and places no orders."""
+
+    message = gettext_lazy(
+        "A cooperative's API token is not a shopper: use the site's session for the cart "
+        "and orders."
+    )
+
+    def has_permission(self, request, view):
+        return request_token(request) is None
+
+
 def _cart_response(request, status: int = 200) -> Response:
     return Response(CartSerializer(carts.view(carts.get_cart(request))).data, status=status)
 
@@ -421,6 +434,8 @@ class CartDetail(APIView):
     parcel per cooperative with shipping, problems and totals. Sets the CSRF cookie that
     changes send back in ``X-CSRFToken``."""
 
+    permission_classes = [ShopperOnly]
+
     @extend_schema(responses=CartSerializer, operation_id="cart_retrieve")
     def get(self, request):
         return _cart_response(request)
@@ -428,6 +443,8 @@ class CartDetail(APIView):
 
 class CartLines(SessionAPIView):
     """Add a variant to the cart (its quantity adds up)."""
+
+    permission_classes = [ShopperOnly]
 
     @extend_schema(
         request=CartAdd, responses={201: CartSerializer}, operation_id="cart_lines_create"
@@ -448,6 +465,8 @@ class CartLines(SessionAPIView):
 
 class CartLineDetail(SessionAPIView):
     """Change a line's quantity, or remove it."""
+
+    permission_classes = [ShopperOnly]
 
     @extend_schema(
         request=CartChange, responses=CartSerializer, operation_id="cart_lines_partial_update"
@@ -478,6 +497,8 @@ class CartLineDetail(SessionAPIView):
 
 class CartAcceptPrices(SessionAPIView):
     """The shopper saw the new prices: the cart takes them (checkout waits for this)."""
+
+    permission_classes = [ShopperOnly]
 
     @extend_schema(request=None, responses=CartSerializer, operation_id="cart_accept_prices")
     def post(self, request):
@@ -626,6 +647,8 @@ class Checkout(SessionAPIView):
     pay: the VietQR transfer, or the card's Stripe client secret; cash on delivery needs
     nothing. As many checkouts per address as the storefront allows (429 beyond)."""
 
+    permission_classes = [ShopperOnly]
+
     @extend_schema(
         request=CheckoutBody, responses={201: OrderSerializer}, operation_id="checkout_create"
     )
@@ -668,6 +691,8 @@ class OrderList(LanguageMixin, generics.ListAPIView):
     """The visitor's orders, newest first: those of the signed-in account, and those this
     session placed or opened by their link."""
 
+    permission_classes = [ShopperOnly]
+
     serializer_class = OrderSerializer
 
     def get_queryset(self):
@@ -691,6 +716,8 @@ class OrderDetail(APIView):
     """An order the visitor may see (their account's, this session's, or with its link's
     ``?t=``): parcels and their tracking, recalls, what is left to pay."""
 
+    permission_classes = [ShopperOnly]
+
     @extend_schema(
         parameters=[OpenApiParameter("t", str, description="The order link's token.")],
         responses=OrderSerializer,
@@ -706,6 +733,8 @@ class CancelBody(serializers.Serializer):
 
 class OrderCancel(SessionAPIView):
     """Cancel the order before anything shipped (paid orders are refunded)."""
+
+    permission_classes = [ShopperOnly]
 
     @extend_schema(request=CancelBody, responses=OrderSerializer, operation_id="orders_cancel")
     def post(self, request, number: str):

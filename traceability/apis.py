@@ -51,7 +51,7 @@ from marketplace.api.base import (
     clean_text,
     conditional_get,
 )
-from marketplace.api.tokens import TraceabilityScope, request_token
+from marketplace.api.tokens import BearerTokenAuthentication, TraceabilityScope, request_token
 from marketplace.roles import views_every_cooperative
 
 from . import services, vocab
@@ -721,8 +721,9 @@ class OfficeReader(OfficeSession):
 
 class OfficeView(LanguageMixin, generics.GenericAPIView):
     # The office signs in to the site (no token is an operator's): unsafe methods need the
-    # session's CSRF token, as DRF's SessionAuthentication enforces.
-    authentication_classes = [authentication.SessionAuthentication]
+    # session's CSRF token, as DRF's SessionAuthentication enforces. A token is still read,
+    # so that a revoked or expired one is a 401 here as everywhere, and a cooperative's a 403.
+    authentication_classes = [BearerTokenAuthentication, authentication.SessionAuthentication]
     permission_classes = [OperatorSession]
 
 

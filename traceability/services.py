@@ -306,6 +306,17 @@ def stamp_order_retry(*, order: StampOrder, user=None) -> None:
     transaction.on_commit(lambda: stamp_order_queue(order_id=order.pk))
 
 
+def may_inspect(user) -> bool:
+    """An inspector, or an operator (who may inspect too)."""
+    from marketplace.roles import INSPECTORS_GROUP
+
+    return bool(
+        user
+        and user.is_authenticated
+        and (user.groups.filter(name=INSPECTORS_GROUP).exists() or is_operator(user))
+    )
+
+
 def inspection_record(
     *,
     user,
@@ -324,14 +335,12 @@ def inspection_record(
     """
     from django.utils import timezone
 
-    from marketplace.roles import INSPECTORS_GROUP
-
     from .digital_link import MalformedLink, parse_stamp_uri
     from .models import Inspection
     from .scans import clean_location
     from .verification import INVALID, stamp_verify
 
-    if not (user.groups.filter(name=INSPECTORS_GROUP).exists() or is_operator(user)):
+    if not may_inspect(user):
         raise PermissionDenied(_("Only inspectors record inspections."))
     existing = Inspection.objects.filter(client_id=client_id).first()
     if existing is not None:

@@ -43,7 +43,7 @@ from .digital_link import (
 )
 from .models import Batch, Inspection, Stamp
 from .selectors import batches_visible_to
-from .services import TraceabilityError, inspection_record
+from .services import TraceabilityError, inspection_record, may_inspect
 from .signing import public_key_set
 from .verification import HTTP_STATUS, INVALID, Verdict, batch_payload, stamp_verify
 
@@ -454,7 +454,8 @@ class Inspections(LegacyAPIView):
         },
     )
     def post(self, request):
-        if request_token(request) is not None:  # a cooperative's token is no inspector
+        # Who before what: a cooperative's token or a shopper learns nothing of the rules.
+        if request_token(request) is not None or not may_inspect(request.user):
             raise exceptions.PermissionDenied(_("Only inspectors record inspections."))
         data = request.POST
         try:

@@ -61,6 +61,8 @@ SECRET_KEY = env("SECRET_KEY", "dev-only-insecure-key-never-used-in-production")
 DEBUG = env_bool("DEBUG", False)
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost,testserver")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
+# A POST under /api/ without its CSRF token is refused in the API's error body (pages: Django's).
+CSRF_FAILURE_VIEW = "marketplace.views.csrf_failure"
 
 INSTALLED_APPS = [
     # Project apps (dependencies point one way: cms/orders -> catalog/traceability
