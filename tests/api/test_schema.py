@@ -85,3 +85,28 @@ def test_the_root_links_to_the_lists_schema_and_docs(client):
     assert {"products", "categories", "cooperatives", "schema", "docs"} <= set(links)
     for name in ("products", "categories", "cooperatives", "regions"):
         assert client.get(links[name]).status_code == 200
+
+
+def test_an_address_no_endpoint_matches_is_a_404_in_the_error_body(client, tree):
+    for path in ("/api/v1/nothing-here/", "/api/v1/cooperative/batches/-1/"):
+        response = client.get(path, headers={"Accept-Language": "en"})
+        assert response.status_code == 404
+        assert response["Content-Type"] == "application/json"
+        assert response.json()["code"] == "not_found"
+        assert "/api/v1/" in response.json()["detail"]
+    # A page is still the site's 404 page.
+    page = client.get("/vi/khong-co-trang-nay/")
+    assert page.status_code == 404 and page["Content-Type"].startswith("text/html")
+
+
+def test_a_post_without_its_csrf_token_to_no_endpoint_is_a_403_in_the_error_body(tree):
+    from django.test import Client
+
+    client = Client(enforce_csrf_checks=True)
+    response = client.post("/api/v1/batches/false/events/", {}, content_type="application/json")
+    assert response.status_code == 403
+    assert response.json()["code"] == "permission_denied"
+    assert "X-CSRFToken" in response.json()["detail"]
+    # A form posted to a page without its token still gets Django's page.
+    page = client.post("/vi/gio-hang/", {})
+    assert page.status_code == 403 and page["Content-Type"].startswith("text/html")
