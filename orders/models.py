@@ -141,6 +141,9 @@ class Order(models.Model):
                 name="order_total_adds_up",
             )
         ]
+        # A recall's reach counts its shoppers by looking each reached order up by key: with
+        # the e-mail in the index, without reading the order row (traceability.recall.reach).
+        indexes = [models.Index(fields=["id"], include=["email"], name="order_id_email")]
 
     def __str__(self) -> str:
         return self.number
@@ -222,6 +225,12 @@ class SubOrder(models.Model):
         indexes = [
             models.Index(fields=["cooperative", "created_at"], name="suborder_coop_created"),
             models.Index(fields=["created_at"], name="suborder_created"),
+            # A recall's reach looks each reached sub-order up by key (traceability.recall).
+            models.Index(
+                fields=["id"],
+                include=["order", "status", "cooperative"],
+                name="suborder_id_reach",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -273,6 +282,9 @@ class OrderLine(models.Model):
                 name="order_line_total_adds_up",
             ),
         ]
+        # A recall's reach goes from each packed lot to its line's sub-order by key, reading
+        # the index only (traceability.recall.reach).
+        indexes = [models.Index(fields=["id"], include=["suborder"], name="orderline_id_suborder")]
 
     def __str__(self) -> str:
         return f"{self.quantity} x {self.product_title} — {self.unit_label}"

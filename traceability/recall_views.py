@@ -26,7 +26,7 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_GET, require_POST
 from wagtail.admin.paginator import WagtailPaginator
 
-from marketplace.reports import safe_cell
+from marketplace.reports import FORMULA_START, safe_cell
 from marketplace.roles import member_cooperative_ids
 
 from . import recall
@@ -202,6 +202,13 @@ class _Line:
         return value
 
 
+# A cell a spreadsheet could run as a formula (``safe_cell``'s rule) in written CSV: a field
+# starting like one where fields start, after a line break or a comma (quoted or not). A
+# chunk without one is written as is; one with one (or what only looks like one: a comma in a
+# quoted cell) is written again with every cell through ``safe_cell``.
+_FORMULA_FIELD = re.compile('[\n,]"?[' + "".join(re.escape(start) for start in FORMULA_START) + "]")
+
+
 def csv_chunks(batch: Batch, ids, language: str):
     """The report as CSV bytes, a few hundred rows at a time (BOM first)."""
     writer = csv.writer(_Line())
@@ -209,9 +216,10 @@ def csv_chunks(batch: Batch, ids, language: str):
         yield ("\ufeff" + writer.writerow(recall.report_headers())).encode("utf-8")
         rows = recall.report_rows(batch, cooperative_ids=ids)
         while chunk := list(itertools.islice(rows, CSV_CHUNK_ROWS)):
-            yield "".join(
-                writer.writerow([safe_cell(cell) for cell in row]) for row in chunk
-            ).encode("utf-8")
+            text = "".join(map(writer.writerow, chunk))
+            if _FORMULA_FIELD.search("\n" + text):
+                text = "".join(writer.writerow([safe_cell(cell) for cell in row]) for row in chunk)
+            yield text.encode("utf-8")
 
 
 @require_GET
@@ -227,31 +235,30 @@ def report_csv(request, pk: int):
     return response
 
 
-def _xlsx_text(value):
-    if isinstance(value, str):
-        from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
-
-        return ILLEGAL_CHARACTERS_RE.sub("", value)
-    return value
-
-
 def write_xlsx(batch: Batch, ids, output) -> None:
     """The whole report as an XLSX workbook into ``output`` (openpyxl's write-only mode: rows
     are written as they come; text that looks like a formula is stored as text)."""
     from openpyxl import Workbook
     from openpyxl.cell import WriteOnlyCell
+    from openpyxl.cell.cell import ILLEGAL_CHARACTERS_RE
 
     workbook = Workbook(write_only=True)
     sheet = workbook.create_sheet(title=_("Recall")[:31])
     sheet.append(recall.report_headers())
+
+    def text(value: str):
+        value = ILLEGAL_CHARACTERS_RE.sub("", value)
+        if not value:
+            return None  # no cell at all
+        if value.startswith("="):  # a shopper named "=HYPERLINK(…)" stays a name
+            cell = WriteOnlyCell(sheet, value)
+            cell.data_type = "s"
+            return cell
+        return value
+
     for row in recall.report_rows(batch, cooperative_ids=ids):
-        cells = []
-        for value in row:
-            cell = WriteOnlyCell(sheet, _xlsx_text(value))
-            if cell.data_type == "f":  # a shopper named "=HYPERLINK(…)" stays a name
-                cell.data_type = "s"
-            cells.append(cell)
-        sheet.append(cells)
+        # Plain values go through the sheet's one reused cell; only text needs a look.
+        sheet.append([text(value) if isinstance(value, str) else value for value in row])
     workbook.save(output)
 
 

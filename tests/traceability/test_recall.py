@@ -129,6 +129,21 @@ def test_the_reach_of_each_recalled_batch_is_exactly_the_generated_one(
             others = [m.ws.b.pk, m.coop_c.pk]
             assert recall.parcels(found.batch_ids, cooperative_ids=others) == []
             assert list(recall.report_rows(batch, cooperative_ids=others)) == []
+        # Its own cooperative's view counts what the office's does (every parcel of its lots
+        # is its own); another's counts none of the parcels or shoppers (the units in stock are
+        # the batch's whoever looks), and the notices of orders that hold a parcel of its own.
+        mine = recall.reach(batch, cooperative_ids=[batch.cooperative_id])
+        assert mine.as_counts() == found.as_counts(), lot
+        others = {c for c in (m.ws.a.pk, m.ws.b.pk, m.coop_c.pk) if c != batch.cooperative_id}
+        theirs = recall.reach(batch, cooperative_ids=list(others)).as_counts()
+        shared = {p.order_id for p in m.parcels if p.cooperative_id in others}
+        assert theirs == {
+            **found.as_counts(),
+            **dict.fromkeys(
+                ("packed", "shipped", "output_units", "suborders", "shoppers", "cooperatives"), 0
+            ),
+            "notified": len(m.notified_orders(batch.pk) & shared),
+        }, lot
 
         # One notice and one e-mail per order with a shipped parcel of it.
         notified = m.notified_orders(batch.pk)
@@ -514,6 +529,42 @@ def test_the_report_page_shows_the_first_rows_only(ws, client):
 
 
 # --- the reach screen -----------------------------------------------------------------------
+
+
+def test_the_reach_counts_cost_the_same_queries_for_3_or_30_parcels(ws):
+    """Aggregates only: no query per parcel, shopper, notice or scan, in either view."""
+    gift = batch_of(ws.tea_variant, "LB2701G", status=Batch.Status.RELEASED)
+    batch_add_input(output=gift, input_batch=ws.batch, quantity=5)
+    _parcel(ws, ws.batch, status=S.SHIPPED, units=2, stamps=ws.stamps[:1])
+    _parcel(ws, ws.batch, status=S.PACKED, units=1)
+    _parcel(ws, gift, status=S.DELIVERED, units=1)
+    batch_recall(batch=ws.batch, reason="Nấm mốc", user=ws.operator)
+    ws.batch.refresh_from_db()
+    scan(ws.stamps[0], at=ws.batch.recalled_at + datetime.timedelta(minutes=5))
+
+    def queries(cooperative_ids=None):
+        with CaptureQueriesContext(connection) as captured:
+            found = recall.reach(ws.batch, cooperative_ids=cooperative_ids)
+        return len(captured), found
+
+    office, found = queries()
+    assert (found.suborders, found.shipped, found.packed, found.output_units) == (3, 2, 1, 1)
+    assert (found.notified + found.to_notify, found.scans_after) == (2, 1)
+    own, _found = queries([ws.a.pk])
+
+    for n in range(27):
+        status = (S.SHIPPED, S.DELIVERED, S.PACKED, S.CANCELLED)[n % 4]
+        batch = gift if n % 5 == 0 else ws.batch
+        stamps = ws.stamps[1 + n : 2 + n] if batch == ws.batch and n < 5 else ()
+        _parcel(ws, batch, status=status, units=2, stamps=stamps)
+    for stamp in ws.stamps[1:4]:
+        scan(stamp, at=ws.batch.recalled_at + datetime.timedelta(minutes=5))
+    assert recall.record_notices(ws.batch) > 0
+    many, found = queries()
+    assert found.suborders == 3 + 27 - 6  # six of them cancelled
+    assert found.shoppers == found.suborders and found.scans_after == 4
+    assert many == office, (office, many)
+    assert queries([ws.a.pk])[0] == own, own
 
 
 def test_the_reach_screen_costs_the_same_queries_for_5_or_50_parcels(ws, client):
