@@ -2,15 +2,29 @@
 filters, sort and facets through ``catalog.search.search_products``), a product with its
 variants, prices, stock state and OCOP certificate, categories, cooperatives, regions and
 search suggestions. Money is integer đồng with ``currency: "VND"``; nothing here is written
-twice: the listing is the search page's, the product the product page's selector."""
+twice: the listing is the search page's, the product the product page's selector.
 
+The products' list and a product's answers are kept in the page cache's store
+(``cached_answer``) under the storefront's content version and epoch
+(``marketplace.pagecache``): whatever makes a storefront page stale (a publish, a price, a
+product selling out or coming back, a certificate, a cooperative) makes them stale too. A list
+computed again takes each product's summary from the cache under the product's search-row
+stamp, as the storefront's cards do (``product_summaries``): only the products that changed
+are loaded."""
+
+import hashlib
+from pathlib import Path
+
+from django.conf import settings
 from django.db.models import Count, Min, OuterRef, Subquery
 from django.db.models.functions import Coalesce
+from django.utils import timezone, translation
 from django.utils.translation import gettext as _
 from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema_field
 from rest_framework import exceptions, generics, serializers
 from rest_framework.response import Response
 
+from marketplace import pagecache
 from marketplace.api.base import (
     APIView,
     Conflict,
@@ -26,7 +40,7 @@ from marketplace.models import Cooperative
 
 from . import search
 from .models import Availability, Category, ProductSearchEntry, Stock
-from .selectors import CARD_IMAGE, DETAIL_IMAGE, live_products, product_detail
+from .selectors import CARD_IMAGE, DETAIL_IMAGE, cards_in_order, live_products, product_detail
 
 
 def _image_url(request, image, spec: str) -> str | None:
@@ -76,7 +90,10 @@ class ProductSummary(serializers.Serializer):
     image = serializers.SerializerMethodField()
 
     def get_url(self, obj) -> str:
-        return self.context["request"].build_absolute_uri(obj.url)
+        request = self.context["request"]
+        # With the request: Wagtail keeps the sites' root paths on it (``obj.url`` asks the
+        # cache for them once per product).
+        return request.build_absolute_uri(obj.get_url(request=request))
 
     def get_stars(self, obj) -> int | None:
         certification = obj.current_certification
@@ -196,6 +213,93 @@ def refuse_unknown(request, known) -> None:
         )
 
 
+# --- the answers' cache ---------------------------------------------------------------------
+
+# A deploy that changes what the answers hold starts new entries.
+_CODE = hashlib.sha256(
+    Path(__file__).read_bytes() + Path(search.__file__).read_bytes()
+).hexdigest()[:12]
+
+
+def _answer_key(request) -> str:
+    """The whole URL (scheme, host: the answers hold absolute links; the query string), the
+    language, the local date (certificates and pre-order windows open and lapse by date)."""
+    raw = repr(
+        (
+            request.build_absolute_uri(),
+            translation.get_language(),
+            timezone.localdate().isoformat(),
+            _CODE,
+        )
+    )
+    return "api:answer:" + hashlib.sha256(raw.encode("utf-8", "surrogateescape")).hexdigest()
+
+
+def cached_answer(request, compute) -> Response:
+    """``compute()``'s data, kept for ``PAGE_CACHE_SECONDS`` with the page cache's content
+    version and epoch as they were before computing (one Redis ``MGET`` reads them with the
+    entry): a change that makes cached pages stale (``pagecache.bump``, ``invalidate``) makes
+    this entry stale too, and a change made while computing is never hidden. Errors are not
+    kept; nor is anything with the page cache off (0 s) or Redis resting after a failure."""
+    seconds = settings.PAGE_CACHE_SECONDS
+    if seconds <= 0:
+        return Response(compute())
+    key = _answer_key(request)
+    found = pagecache.get_fragments([pagecache.VERSION_KEY, pagecache.EPOCH_KEY, key])
+    stamp = (found.get(pagecache.VERSION_KEY) or 0, found.get(pagecache.EPOCH_KEY) or 0)
+    entry = found.get(key)
+    if entry is not None and entry[0] == stamp:
+        return Response(entry[1])
+    data = compute()
+    pagecache.set_fragments({key: (stamp, data)}, seconds)
+    return Response(data)
+
+
+def product_summaries(request, ids: list[int]) -> list[dict]:
+    """``ProductSummary`` of the findable products ``ids``, in order: each one from the cache
+    under its search row's stamp (``ProductSearchEntry.indexed_at``, which every change a
+    summary shows moves, as for the storefront's cards: ``catalog.cards``), the URL's scheme
+    and host, the language and the local date; only those not found are loaded (six queries
+    for any number). ``CARD_CACHE_SECONDS = 0`` turns this off."""
+    seconds = getattr(settings, "CARD_CACHE_SECONDS", 0)
+    if seconds <= 0:
+        products = cards_in_order(ids)
+        return ProductSummary(products, many=True, context={"request": request}).data
+    stamps = dict(
+        ProductSearchEntry.objects.filter(page_id__in=ids).values_list("page_id", "indexed_at")
+    )
+    base = repr(
+        (
+            request.build_absolute_uri("/"),
+            translation.get_language(),
+            timezone.localdate().isoformat(),
+            _CODE,
+        )
+    )
+    keys = {
+        pk: "api:product:" + hashlib.sha256(f"{pk}|{stamp.isoformat()}|{base}".encode()).hexdigest()
+        for pk in ids
+        if (stamp := stamps.get(pk)) is not None
+    }
+    found = pagecache.get_fragments(list(keys.values()))
+    missing = [pk for pk, key in keys.items() if key not in found]
+    loaded = cards_in_order(missing)
+    made = {
+        product.pk: summary
+        for product, summary in zip(
+            loaded,
+            ProductSummary(loaded, many=True, context={"request": request}).data,
+            strict=True,
+        )
+    }
+    pagecache.set_fragments({keys[pk]: summary for pk, summary in made.items()}, seconds)
+    return [
+        summary
+        for pk, key in keys.items()
+        if (summary := found.get(key) or made.get(pk)) is not None
+    ]
+
+
 # --- views ----------------------------------------------------------------------------------
 
 
@@ -204,6 +308,9 @@ class ProductList(APIView):
 
     @extend_schema(parameters=[ProductQuery], responses=ProductPage, operation_id="products_list")
     def get(self, request):
+        return cached_answer(request, lambda: self.answer(request))
+
+    def answer(self, request) -> dict:
         refuse_unknown(request, ProductQuery().fields)
         query = ProductQuery(data=request.query_params)
         query.is_valid(raise_exception=True)
@@ -235,25 +342,21 @@ class ProductList(APIView):
                 request.path + "?" + _with_page(request.query_params, page)
             )
 
-        return Response(
-            {
-                "count": result.total,
-                "page": result.page,
-                "pages": result.pages,
-                "next": link(result.page + 1),
-                "previous": link(result.page - 1),
-                "sort": result.sort,
-                "suggestion": result.suggestion,
-                "corrected": result.corrected,
-                "facets": {
-                    name: FacetValueSerializer(values, many=True).data
-                    for name, values in result.facets.items()
-                },
-                "results": ProductSummary(
-                    list(result.hits), many=True, context={"request": request}
-                ).data,
-            }
-        )
+        return {
+            "count": result.total,
+            "page": result.page,
+            "pages": result.pages,
+            "next": link(result.page + 1),
+            "previous": link(result.page - 1),
+            "sort": result.sort,
+            "suggestion": result.suggestion,
+            "corrected": result.corrected,
+            "facets": {
+                name: FacetValueSerializer(values, many=True).data
+                for name, values in result.facets.items()
+            },
+            "results": product_summaries(request, list(result.hits.ids)),
+        }
 
 
 def _with_page(params, page: int) -> str:
@@ -267,10 +370,13 @@ class ProductDetail(APIView):
 
     @extend_schema(responses=ProductSerializer, operation_id="products_retrieve")
     def get(self, request, pk: int):
+        return cached_answer(request, lambda: self.answer(request, pk))
+
+    def answer(self, request, pk: int) -> dict:
         product = product_detail(page_id=pk) if live_products().filter(pk=pk).exists() else None
         if product is None:
             raise exceptions.NotFound(_("No such product."))
-        return Response(ProductSerializer(product, context={"request": request}).data)
+        return ProductSerializer(product, context={"request": request}).data
 
 
 class CategoryList(LanguageMixin, generics.ListAPIView):

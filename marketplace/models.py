@@ -374,21 +374,43 @@ class LoginLock(AccessAttempt):
 
 
 class ApiToken(models.Model):
-    """A cooperative's key to the REST API (a shop, a packing app), created in the admin by
-    one of its owners. Only the SHA-256 of the token is kept: the token itself is shown once,
-    when it is made (``marketplace.api.tokens.token_create``). A token acts for its
-    cooperative alone, within its scopes, until it expires or is revoked."""
+    """A key to the REST API. A cooperative's (a shop, a packing app) is created in the admin
+    by one of its owners and acts for that cooperative alone, within its scopes; a shopper's
+    (an app of theirs) is created on their account page and acts as them on the shopper's
+    endpoints. Only the SHA-256 of the token is kept: the token itself is shown once, when it
+    is made (``marketplace.api.tokens``). It works until it expires or is revoked."""
 
     class Scope(models.TextChoices):
         CATALOG = "catalog", _("Catalogue: stock and prices")
         ORDERS = "orders", _("Orders: sub-orders and their moves")
         TRACEABILITY = "traceability", _("Traceability: batches, events, stamps, EPCIS")
 
+    # A shopper's token holds this one scope (not a cooperative's choice).
+    SHOPPER_SCOPE = "shopper"
+
+    class RevokeReason(models.TextChoices):
+        LEAKED = "leaked", _("It leaked (seen where it should not be)")
+        MISUSED = "misused", _("Suspicious or abusive use")
+        NOT_USED = "not_used", _("No longer used")
+        OTHER = "other", _("Another reason (say which)")
+
+    # A cooperative's token, or a shopper's own (``shopper``: an app of theirs reading their
+    # cart and orders as them, made on their account page). Exactly one of the two.
     cooperative = models.ForeignKey(
         Cooperative,
         verbose_name=_("cooperative"),
         on_delete=models.CASCADE,
         related_name="api_tokens",
+        null=True,
+        blank=True,
+    )
+    shopper = models.ForeignKey(
+        User,
+        verbose_name=_("shopper"),
+        on_delete=models.CASCADE,
+        related_name="api_tokens",
+        null=True,
+        blank=True,
     )
     name = models.CharField(
         _("name"), max_length=100, help_text=_("What uses it, e.g. “Packing app, warehouse 2”.")
@@ -416,14 +438,32 @@ class ApiToken(models.Model):
         blank=True,
         related_name="+",
     )
+    # Why it was revoked: the province office must say (a leak it was told of); an owner may.
+    revoked_reason = models.CharField(
+        _("reason for revoking"), max_length=20, choices=RevokeReason.choices, blank=True
+    )
+    revoked_note = models.CharField(_("revoking note"), max_length=300, blank=True)
+    # Revoked by the province office rather than one of the cooperative's owners (as they were
+    # when it happened: what the owners are told).
+    revoked_by_office = models.BooleanField(_("revoked by the office"), default=False)
 
     class Meta:
         verbose_name = _("API token")
         verbose_name_plural = _("API tokens")
         ordering = ["-created_at", "-pk"]
+        constraints = [
+            models.CheckConstraint(
+                condition=models.Q(cooperative__isnull=False, shopper__isnull=True)
+                | models.Q(cooperative__isnull=True, shopper__isnull=False),
+                name="api_token_one_holder",
+            )
+        ]
 
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
+
+    def is_active(self, now) -> bool:
+        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
 
     def is_usable(self, now: datetime.datetime | None = None) -> bool:
         now = now or timezone.now()

@@ -1,9 +1,11 @@
 """A cooperative owner's API tokens in the admin: the list (name, first characters, scopes,
 who made it and when, expiry, last use, status), a form that makes one and shows it once,
-and revoking one after a confirmation. The province office sees every cooperative's list,
-read-only: a token acts as its cooperative, so only the cooperative's owners make or revoke
-one. Staff, inspectors and everyone else get a 404. The rules are in
-``marketplace.api.tokens`` (``token_create``, ``token_revoke``, ``may_manage_tokens``).
+and revoking one after a confirmation. The province office sees every cooperative's list
+and revokes a token that leaked or is misused, saying why (the cooperative's owners see who
+and why in their list); it makes none: a token acts as its cooperative, so only the
+cooperative's owners make one. Staff, inspectors and everyone else get a 404. The rules are
+in ``marketplace.api.tokens`` (``token_create``, ``token_revoke``, ``may_manage_tokens``,
+``may_revoke_tokens``).
 
 Shown once means: the raw token is in the body of the POST's response and nowhere else — not
 in the session, not in a message, not in a URL, not in a cache (``no-store``). Reloading that
@@ -159,6 +161,42 @@ def _spend(request, form_id: str) -> None:
     request.session[PENDING_FORMS] = [f for f in pending if f != form_id]
 
 
+class RevokeForm(ControlCharacterChecks, forms.Form):
+    """Why a token is revoked: the office must say, an owner may (``token_revoke`` checks
+    the same; this form puts the message beside the field)."""
+
+    reason = forms.ChoiceField(
+        label=gettext_lazy("Reason"),
+        choices=[("", "—"), *ApiToken.RevokeReason.choices],
+        required=False,
+    )
+    note = forms.CharField(
+        label=gettext_lazy("Note"),
+        max_length=ApiToken._meta.get_field("revoked_note").max_length,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=gettext_lazy(
+            "What happened, e.g. where the token was seen. The cooperative's owners read it."
+        ),
+    )
+
+    def __init__(self, *args, reason_required: bool, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["reason"].required = reason_required
+        self.fields["reason"].error_messages["required"] = _("Say why the token is revoked.")
+        if reason_required:  # the blank choice stays: nothing is chosen for the office
+            self.fields["reason"].widget.attrs["required"] = True
+
+    def clean_note(self) -> str:
+        return " ".join(self.cleaned_data["note"].split())
+
+    def clean(self):
+        data = super().clean()
+        if data.get("reason") == ApiToken.RevokeReason.OTHER and not data.get("note"):
+            self.add_error("note", _("Say in the note why the token is revoked."))
+        return data
+
+
 # --- the screens -----------------------------------------------------------------------
 
 
@@ -195,8 +233,10 @@ def _page(request, queryset):
 @require_GET
 def token_list(request):
     """An owner's list (one cooperative at a time, tabs to the others); the office's list of
-    every cooperative's tokens (``?cooperative=`` narrows it), with no buttons."""
-    tokens = ApiToken.objects.select_related("cooperative", "created_by", "revoked_by")
+    every cooperative's tokens (``?cooperative=`` narrows it), with a Revoke button only."""
+    tokens = ApiToken.objects.filter(cooperative__isnull=False).select_related(
+        "cooperative", "created_by", "revoked_by"
+    )
     if owned_cooperative_ids(request):
         cooperative = _owned_cooperative(request)
         tokens = tokens.filter(cooperative=cooperative)
@@ -304,32 +344,50 @@ def _shown_once(request, cooperative: Cooperative, token: ApiToken, raw: str):
     return response
 
 
+@forms_check_control_characters  # the form says the note held a NUL, keeping the reason
 @require_http_methods(["GET", "POST"])
 def token_revoke_view(request, pk: int):
-    """A confirmation page; its POST revokes the token (the API refuses it from then on)."""
+    """A confirmation page with the reason (the office must give one); its POST revokes the
+    token (the API refuses it from then on). Owners revoke their cooperatives' tokens, the
+    office any cooperative's."""
     owned = owned_cooperative_ids(request)
-    if not owned:
-        raise Http404("Only a cooperative's owners manage its API tokens.")
-    token = get_object_or_404(
-        ApiToken.objects.select_related("cooperative", "created_by"),
-        pk=pk,
-        cooperative_id__in=owned,
+    office = workspace_for(request).is_operator
+    if not owned and not office:
+        raise Http404("Only a cooperative's owners or the office revoke its API tokens.")
+    tokens = ApiToken.objects.filter(cooperative__isnull=False).select_related(
+        "cooperative", "created_by", "revoked_by"
     )
+    if not office:
+        tokens = tokens.filter(cooperative_id__in=owned)
+    token = get_object_or_404(tokens, pk=pk)
+    as_owner = token.cooperative_id in owned
+    status = 200
     if request.method == "POST":
         if token.revoked_at is not None:
             messages.info(request, _("“%(name)s” was already revoked.") % {"name": token.name})
             return redirect(list_url(token.cooperative))
-        try:
-            token_revoke(token=token, user=request.user)
-        except TokenError:
-            raise Http404("Only a cooperative's owners manage its API tokens.") from None
-        messages.success(
-            request,
-            _("“%(name)s” is revoked: requests with it are refused from now on.")
-            % {"name": token.name},
-        )
-        return redirect(list_url(token.cooperative))
-    status, status_label = _status(token, timezone.now())
+        form = RevokeForm(request.POST, reason_required=not as_owner)
+        if form.is_valid():
+            try:
+                token_revoke(
+                    token=token,
+                    user=request.user,
+                    reason=form.cleaned_data["reason"],
+                    note=form.cleaned_data["note"],
+                )
+            except TokenError as exc:
+                form.add_error(None, str(exc))
+            else:
+                messages.success(
+                    request,
+                    _("“%(name)s” is revoked: requests with it are refused from now on.")
+                    % {"name": token.name},
+                )
+                return redirect(list_url(token.cooperative))
+        status = 400
+    else:
+        form = RevokeForm(reason_required=not as_owner)
+    token_status, status_label = _status(token, timezone.now())
     return TemplateResponse(
         request,
         "marketplace/admin/api_token_revoke.html",
@@ -337,8 +395,11 @@ def token_revoke_view(request, pk: int):
             "header_title": _("Revoke an API token"),
             "token": token,
             "cooperative": token.cooperative,
-            "status": status,
+            "status": token_status,
             "status_label": status_label,
+            "form": form,
+            "as_office": not as_owner,
             "list_url": list_url(token.cooperative),
         },
+        status=status,
     )

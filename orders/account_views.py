@@ -2,6 +2,9 @@
 change the password, and delete the account. Django's auth views with the project's
 templates; the rules (tokens, what deleting keeps) are in ``accounts.py``."""
 
+import datetime
+import secrets
+
 from axes.utils import reset as axes_reset
 from django import forms
 from django.conf import settings
@@ -10,8 +13,10 @@ from django.contrib.auth import login, logout
 from django.contrib.auth import views as auth_views
 from django.contrib.auth.decorators import login_required
 from django.contrib.auth.forms import PasswordResetForm, UserCreationForm
+from django.http import Http404
 from django.shortcuts import redirect, render
 from django.urls import reverse, reverse_lazy
+from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import get_language, gettext_lazy
@@ -19,8 +24,10 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
+from marketplace.api import tokens as api_tokens
 from marketplace.models import User
 from marketplace.outbox import enqueue
+from marketplace.periods import market_tz
 from marketplace.throttle import over_limit
 
 from . import accounts
@@ -263,3 +270,115 @@ def delete_account(request):
         {"form": form, "blocker": blocker},
         status=status,
     )
+
+
+# --- app tokens: the shopper's own keys to the REST API ------------------------------------
+
+TOKEN_FORMS = "app_token_forms"  # one-time ids of the open "new token" forms (no double make)
+
+
+class AppTokenForm(forms.Form):
+    name = forms.CharField(
+        label=gettext_lazy("Name"),
+        max_length=100,
+        help_text=gettext_lazy("What uses it, e.g. “Phone app”."),
+    )
+    expires_on = forms.DateField(
+        label=gettext_lazy("Works until (optional)"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+        help_text=gettext_lazy("The end of that day, Vietnam time. Empty: until you revoke it."),
+    )
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["expires_on"].widget.attrs["min"] = today.isoformat()
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        if day is not None and day < self.today:
+            raise forms.ValidationError(_("Choose today or a later day."))
+        return day
+
+    def expires_at(self):
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return datetime.datetime.combine(day, datetime.time.max, tzinfo=market_tz())
+
+
+def _token_form_id(request) -> str:
+    form_id = secrets.token_urlsafe(16)
+    request.session[TOKEN_FORMS] = [*request.session.get(TOKEN_FORMS, []), form_id][-5:]
+    return form_id
+
+
+def _spend_token_form(request, form_id: str) -> bool:
+    """True the first time a form id comes back (a resent form makes no second token)."""
+    open_ids = request.session.get(TOKEN_FORMS, [])
+    if not form_id or form_id not in open_ids:
+        return False
+    request.session[TOKEN_FORMS] = [f for f in open_ids if f != form_id]
+    return True
+
+
+@never_cache
+@require_http_methods(["GET", "POST"])
+@login_required(login_url="orders:login")
+def app_tokens(request):
+    """The shopper's API tokens (an app of theirs reads the cart and orders with one): make
+    one, shown once; see when each was last used; revoke one."""
+    today = timezone.localdate()
+    form = AppTokenForm(request.POST or None, today=today)
+    made, raw, status = None, "", 200
+    if request.method == "POST":
+        if not _spend_token_form(request, request.POST.get("form_id", "")):
+            messages.info(request, _("That form was sent already: your tokens are below."))
+            return redirect("orders:app_tokens")
+        if form.is_valid():
+            try:
+                made, raw = api_tokens.personal_token_create(
+                    user=request.user, name=form.cleaned_data["name"], expires_at=form.expires_at()
+                )
+            except api_tokens.TokenError as exc:
+                form.add_error(None, str(exc))
+        if raw:
+            form, status = AppTokenForm(today=today), 201
+        else:
+            status = 400
+    now = timezone.now()
+    tokens = [
+        {"token": token, "active": token.is_active(now)}
+        for token in api_tokens.personal_tokens(request.user)
+    ]
+    return render(
+        request,
+        "orders/account/tokens.html",
+        {
+            "form": form,
+            "form_id": _token_form_id(request),
+            "tokens": tokens,
+            "made": made,
+            "raw": raw,
+            "api_url": request.build_absolute_uri(reverse("api:root")),
+        },
+        status=status,
+    )
+
+
+@never_cache
+@require_POST
+@login_required(login_url="orders:login")
+def app_token_revoke(request, pk: int):
+    token = api_tokens.personal_tokens(request.user).filter(pk=pk).first()
+    if token is None:
+        raise Http404
+    api_tokens.personal_token_revoke(token=token, user=request.user)
+    messages.success(
+        request, _("“%(name)s” is revoked: it no longer works.") % {"name": token.name}
+    )
+    return redirect("orders:app_tokens")

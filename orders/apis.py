@@ -27,9 +27,8 @@ from marketplace.api.base import (
     SessionAPIView,
     money,
 )
-from marketplace.api.tokens import OrdersScope, request_token
+from marketplace.api.tokens import OrdersScope, cooperative_token, request_token
 from marketplace.locations import UnknownLocation, get_ward, province_name
-from marketplace.models import ApiToken
 from marketplace.throttle import over_limit
 from traceability import packing
 
@@ -412,16 +411,16 @@ def _cart_error(exc):
 
 
 class ShopperOnly(permissions.BasePermission):
-    """The shopper's endpoints are a person's (a session, signed in or not): a cooperative's
-    API token holds no cart and places no orders."""
+    """The shopper's endpoints are a person's (the site's session, signed in or not, or the
+    shopper's own API token): a cooperative's token holds no cart and places no orders."""
 
     message = gettext_lazy(
-        "A cooperative's API token is not a shopper: use the site's session for the cart "
-        "and orders."
+        "A cooperative's API token is not a shopper: use the site's session or a shopper's "
+        "token for the cart and orders."
     )
 
     def has_permission(self, request, view):
-        return request_token(request) is None
+        return cooperative_token(request) is None
 
 
 def _cart_response(request, status: int = 200) -> Response:
@@ -483,7 +482,7 @@ class CartLineDetail(SessionAPIView):
             raise _cart_error(exc) from None
         return _cart_response(request)
 
-    @extend_schema(request=None, responses=CartSerializer, operation_id="cart_lines_destroy")
+    @extend_schema(request=None, responses={200: CartSerializer}, operation_id="cart_lines_destroy")
     def delete(self, request, pk: int):
         cart = carts.get_cart(request)
         try:
@@ -698,9 +697,7 @@ class OrderList(LanguageMixin, generics.ListAPIView):
     def get_queryset(self):
         numbers = self.request.session.get(RECENT_ORDERS, [])
         mine = Q(number__in=numbers)
-        if self.request.user.is_authenticated and not isinstance(
-            getattr(self.request, "auth", None), ApiToken
-        ):
+        if self.request.user.is_authenticated:  # a person (ShopperOnly)
             mine |= Q(user=self.request.user)
         return _order_queryset().filter(mine).order_by("-created_at", "-pk")
 

@@ -35,6 +35,8 @@ storefront_patterns = [
         name="password_reset_confirm",
     ),
     path("account/delete/", accounts.delete_account, name="delete_account"),
+    path("account/tokens/", accounts.app_tokens, name="app_tokens"),
+    path("account/tokens/<int:pk>/revoke/", accounts.app_token_revoke, name="app_token_revoke"),
 ]
 
 # Machine endpoints: never translated.

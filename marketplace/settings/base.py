@@ -646,6 +646,8 @@ REST_FRAMEWORK = {
     "TEST_REQUEST_DEFAULT_FORMAT": "json",
     "SCHEMA_COERCE_PATH_PK": False,  # the schema's paths as the URL conf writes them
 }
+# How many working API tokens one shopper may hold (account page → App tokens).
+SHOPPER_TOKENS_MAX = int(env("SHOPPER_TOKENS_MAX", "10"))
 SPECTACULAR_SETTINGS = {
     "TITLE": "OCOP Market API",
     "DESCRIPTION": (

@@ -37,15 +37,16 @@ OFFICE = ("/recall/", "/stamps/void/", "/anomaly-flags/", "/inspections/")
 SHOPPER = ("/api/v1/cart", "/api/v1/checkout/", "/api/v1/orders/")
 
 
-def caller_for(path: str) -> str:
-    """Whom the operation is for: its cooperative's token, the office, a shopper, anyone."""
+def callers_for(path: str) -> list[str]:
+    """Whom the operation is for: its cooperative's token, the office, a shopper (signed in,
+    or an app with the shopper's token), anyone."""
     if path.startswith("/api/v1/cooperative/") or path.endswith("/epcis"):
-        return "coop_a"
+        return ["coop_a"]
     if any(part in path for part in OFFICE):
-        return "operator"
+        return ["operator"]
     if path.startswith(SHOPPER):
-        return "shopper_a"
-    return "anonymous"
+        return ["shopper_a", "shopper_a_token"]
+    return ["anonymous"]
 
 
 def real_path_parameters(path: str, w) -> dict:
@@ -90,6 +91,7 @@ def sessions(base: str, w) -> dict[str, tuple[requests.Session, dict]]:
         "shopper_a": signed_in(w.shopper_a),
         "operator": signed_in(w.operator),
         "coop_a": (requests.Session(), {"Authorization": f"Bearer {w.raw_a}"}),
+        "shopper_a_token": (requests.Session(), {"Authorization": f"Bearer {w.raw_shopper_a}"}),
     }
 
 
@@ -123,7 +125,7 @@ def test_every_operation_keeps_to_the_schema(live_server, tree, fuzz_settings):
                 else []
             ),
         )
-        who = st.sampled_from([caller_for(path), caller_for(path), "anonymous"])
+        who = st.sampled_from([*callers_for(path) * 2, "anonymous"])
 
         @settings(
             max_examples=EXAMPLES * (3 if real else 2),

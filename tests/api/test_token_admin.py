@@ -1,7 +1,8 @@
 """A cooperative owner's API tokens in the admin: made with a name, scopes and an expiry, shown
 once (only a digest is kept, nothing logs it), working at once on /api/v1/, refused at once
 when revoked or expired; staff, inspectors and other cooperatives' owners neither see nor
-revoke them; the office reads them; bad input makes nothing."""
+revoke them; the office reads them and revokes a leaked one with a reason, which the owners
+see; bad input makes nothing."""
 
 import datetime
 import hashlib
@@ -19,8 +20,10 @@ from rest_framework.test import APIRequestFactory
 
 from marketplace.api.tokens import (
     BearerTokenAuthentication,
+    TokenError,
     request_token,
     token_create,
+    token_revoke,
 )
 from marketplace.models import ApiToken, Cooperative
 from marketplace.roles import INSPECTORS_GROUP
@@ -198,6 +201,7 @@ def test_the_token_works_on_the_api_and_a_revoked_one_is_refused_at_once(client,
     assert revoked.status_code == 302 and revoked["Location"] == f"{LIST}?cooperative={ws.a.pk}"
     token.refresh_from_db()
     assert token.revoked_at is not None and token.revoked_by == ws.owner_a
+    assert not token.revoked_by_office and token.revoked_reason == ""
 
     refused = api.get(PRODUCTS, **bearer(raw))
     assert refused.status_code == 401
@@ -252,6 +256,7 @@ def test_staff_inspectors_and_strangers_get_404_everywhere(client, ws):
         assert client.post(CREATE, data).status_code == 404
         assert client.get(revoke_url(token)).status_code == 404
         assert client.post(revoke_url(token)).status_code == 404
+        assert client.post(revoke_url(token), LEAKED).status_code == 404
     client.logout()
     assert client.get(LIST).status_code == 302  # to the sign-in page
     assert client.post(revoke_url(token)).status_code == 302
@@ -273,13 +278,14 @@ def test_another_cooperatives_owner_neither_sees_nor_revokes(client, ws):
     assert client.post(f"{CREATE}?cooperative={ws.a.pk}", data).status_code == 404
     assert client.get(revoke_url(token)).status_code == 404
     assert client.post(revoke_url(token)).status_code == 404
+    assert client.post(revoke_url(token), LEAKED).status_code == 404
     token.refresh_from_db()
     assert token.revoked_at is None
     assert not ApiToken.objects.filter(cooperative=ws.a, name="Theirs").exists()
     assert client.get(reverse("ocop_api_token_revoke", args=[10**6])).status_code == 404
 
 
-def test_the_office_reads_every_list_and_changes_nothing(client, ws):
+def test_the_office_reads_every_list_and_makes_no_token(client, ws):
     token, _ = service_token(ws)
     token_create(cooperative=ws.b, user=ws.owner_b, name="Na shop", scopes=["orders"])
     client.force_login(ws.operator)
@@ -287,7 +293,7 @@ def test_the_office_reads_every_list_and_changes_nothing(client, ws):
     assert every.status_code == 200
     text = every.content.decode()
     assert "Shop" in text and "Na shop" in text and ws.a.name in text
-    assert "/revoke/" not in text and CREATE not in text
+    assert revoke_url(token) in text and CREATE not in text
     narrowed = client.get(LIST, {"cooperative": ws.b.pk}).content.decode()
     assert "Na shop" in narrowed and token.prefix not in narrowed
     assert client.get(LIST, {"cooperative": 10**6}).status_code == 404
@@ -295,9 +301,136 @@ def test_the_office_reads_every_list_and_changes_nothing(client, ws):
     snippets = client.get(reverse("wagtailsnippets_marketplace_cooperative:list"))
     assert f"{LIST}?cooperative={ws.a.pk}" in snippets.content.decode()
     assert client.get(CREATE).status_code == 404
-    assert client.post(revoke_url(token)).status_code == 404
+    data = {"name": "Office", "scopes": ["catalog"], "form_id": "x"}
+    assert client.post(f"{CREATE}?cooperative={ws.a.pk}", data).status_code == 404
+    assert ApiToken.objects.count() == 2
+
+
+# --- the office revokes a leaked token -----------------------------------------------------
+
+LEAKED = {"reason": "leaked", "note": "Seen in a public GitHub repository"}
+
+
+def test_the_office_revokes_a_leaked_token_and_the_owners_see_who_and_why(client, ws):
+    token, raw = service_token(ws)
+    other, other_raw = token_create(
+        cooperative=ws.b, user=ws.owner_b, name="Na shop", scopes=["catalog"]
+    )
+    api = Client()
+    assert api.get(PRODUCTS, **bearer(raw)).status_code == 200
+    client.force_login(prefer_language(ws.operator, "en"))
+
+    confirm = client.get(revoke_url(token))
+    assert confirm.status_code == 200
+    page = confirm.content.decode()
+    assert "Shop" in page and ws.a.name in page
+    assert 'name="reason"' in page and 'value="leaked"' in page
+    assert "owners will see that the province OCOP office revoked it" in page
+
+    # No reason, or "other" without saying which: nothing is revoked.
+    for data in ({}, {"note": "leaked"}, {"reason": "other"}, {"reason": "other", "note": " "}):
+        refused = client.post(revoke_url(token), data)
+        assert refused.status_code == 400, data
+        assert "Say " in refused.content.decode()
     token.refresh_from_db()
     assert token.revoked_at is None
+    assert api.get(PRODUCTS, **bearer(raw)).status_code == 200
+
+    revoked = client.post(revoke_url(token), LEAKED)
+    assert revoked.status_code == 302 and revoked["Location"] == f"{LIST}?cooperative={ws.a.pk}"
+    token.refresh_from_db()
+    assert token.revoked_at is not None and token.revoked_by == ws.operator
+    assert token.revoked_by_office
+    assert token.revoked_reason == "leaked"
+    assert token.revoked_note == "Seen in a public GitHub repository"
+
+    # Refused at once, with the API's error body.
+    refused = api.get(PRODUCTS, **bearer(raw))
+    assert refused.status_code == 401
+    assert refused.json() == {"detail": "Mã này đã bị thu hồi.", "code": "authentication_failed"}
+    english = api.get(PRODUCTS, headers={"Accept-Language": "en"}, **bearer(raw))
+    assert english.json()["detail"] == "This token was revoked."
+    assert refused["WWW-Authenticate"].startswith("Bearer")
+    # The other cooperative's token still works.
+    assert api.get(PRODUCTS, **bearer(other_raw)).status_code == 200
+    other.refresh_from_db()
+    assert other.revoked_at is None
+
+    office_list = client.get(LIST, {"cooperative": ws.a.pk}).content.decode()
+    assert 'data-token-status="revoked"' in office_list
+    assert "It leaked" in office_list and "Seen in a public GitHub repository" in office_list
+
+    client.force_login(prefer_language(ws.owner_a, "en"))
+    own = client.get(LIST).content.decode()
+    assert 'data-token-status="revoked"' in own
+    assert "by the province OCOP office" in own and ws.operator.get_username() in own
+    assert "It leaked" in own and "Seen in a public GitHub repository" in own
+    assert revoke_url(token) not in own  # nothing left to revoke
+    # Revoking again changes nothing, the reason included.
+    first = token.revoked_at
+    client.force_login(ws.operator)
+    assert client.post(revoke_url(token), {"reason": "not_used"}).status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_at == first and token.revoked_reason == "leaked"
+
+
+def test_an_owners_revocation_may_say_why_and_is_not_the_offices(client, ws):
+    token, raw = service_token(ws)
+    client.force_login(prefer_language(ws.owner_a, "en"))
+    assert client.post(revoke_url(token), {"reason": "not_used"}).status_code == 302
+    token.refresh_from_db()
+    assert token.revoked_by == ws.owner_a and not token.revoked_by_office
+    assert token.revoked_reason == "not_used"
+    own = client.get(LIST).content.decode()
+    assert "No longer used" in own and "province OCOP office" not in own
+    assert Client().get(PRODUCTS, **bearer(raw)).status_code == 401
+
+
+@pytest.mark.parametrize(
+    ("data", "field"),
+    [
+        ({"reason": "stolen"}, "reason"),
+        ({"reason": "leaked\x00"}, "reason"),
+        ({"reason": "leaked", "note": "On\x00line"}, "note"),
+        ({"reason": "leaked", "note": "x" * 301}, "note"),
+        ({"reason": "other"}, "note"),
+    ],
+)
+def test_a_bad_reason_is_a_form_error_and_revokes_nothing(client, ws, data, field):
+    token, raw = service_token(ws)
+    client.force_login(ws.operator)
+    response = client.post(revoke_url(token), data)
+    assert response.status_code == 400
+    assert re.search(
+        rf'w-field--error" data-field data-contentpath="{field}"', response.content.decode()
+    )
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    assert Client().get(PRODUCTS, **bearer(raw)).status_code == 200
+
+
+def test_the_service_lets_owners_and_the_office_revoke_and_no_one_else(ws):
+    for user in (ws.staff_a, ws.owner_b, ws.inspector):
+        token, _ = service_token(ws)
+        with pytest.raises(TokenError):
+            token_revoke(token=token, user=user, reason="leaked")
+        token.refresh_from_db()
+        assert token.revoked_at is None, user.username
+    token, _ = service_token(ws)
+    for reason, note in (("", ""), ("stolen", ""), ("other", ""), ("leaked", "a\x00b")):
+        with pytest.raises(TokenError):
+            token_revoke(token=token, user=ws.operator, reason=reason, note=note)
+    token.refresh_from_db()
+    assert token.revoked_at is None
+    token_revoke(token=token, user=ws.operator, reason="misused", note="  Scraping   orders ")
+    token.refresh_from_db()
+    assert token.revoked_by_office and token.revoked_note == "Scraping orders"
+    # A deactivated office account revokes nothing.
+    ws.operator.is_active = False
+    ws.operator.save()
+    token, _ = service_token(ws)
+    with pytest.raises(TokenError):
+        token_revoke(token=token, user=ws.operator, reason="leaked")
 
 
 def test_long_lists_come_in_pages(client, ws):

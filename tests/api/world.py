@@ -1,8 +1,9 @@
 """The API's callers and their data, for the permission matrix and the fuzzed contract: two
 cooperatives (A: La Bằng tea, B: La Hiên custard apples), their owners' tokens (and A's
 revoked, expired and short-of-a-scope ones), two signed-in shoppers with an order and a
-cart each, an inspector and an operator; A has a draft batch (private), a released batch
-with a finished stamp order and a flagged stamp, and a new sub-order of shopper A's order.
+cart each (and shopper A's own API token), an inspector and an operator; A has a draft
+batch (private), a released batch with a finished stamp order and a flagged stamp, and a
+new sub-order of shopper A's order.
 
 Private markers (shopper A's order number, the street of its address, A's draft lot) let a
 test check that nobody else's answer shows them."""
@@ -13,7 +14,7 @@ from types import SimpleNamespace
 from django.contrib.auth.models import Group
 from django.utils import timezone
 
-from marketplace.api.tokens import token_create, token_revoke
+from marketplace.api.tokens import personal_token_create, token_create, token_revoke
 from marketplace.models import ApiToken
 from marketplace.roles import INSPECTORS_GROUP
 from orders import cart as carts
@@ -57,6 +58,8 @@ def build(tree) -> SimpleNamespace:
         scope: token(w.a, w.owner_a, f"No {scope}", [s for s in SCOPES if s != scope])[1]
         for scope in SCOPES
     }
+
+    _, w.raw_shopper_a = personal_token_create(user=w.shopper_a, name="Ứng dụng của Lan")
 
     # Shopper A's order (a new sub-order of A's tea), shopper B's (B's apples).
     w.suborder_a = sub_order(w.a, w.tea_variant)
