@@ -1,8 +1,12 @@
+import datetime
+
 from django import forms
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from wagtail.admin.forms import WagtailAdminModelForm
 
 from .locations import ward_choices
+from .periods import market_tz
 
 
 def normalize_phone(value: str) -> str:
@@ -59,6 +63,34 @@ class ControlCharacterChecks:
                     ),
                 )
         return data
+
+
+class TokenFormMixin:
+    """An API token's form (a cooperative's in the admin, a shopper's on the account page):
+    its name with spaces collapsed, and an optional expiry day, today or later, that ends at
+    midnight Vietnam time. Forms pass ``today``."""
+
+    def __init__(self, *args, today, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.today = today
+        self.fields["expires_on"].widget.attrs["min"] = today.isoformat()
+
+    def clean_name(self) -> str:
+        return " ".join(self.cleaned_data["name"].split())
+
+    def clean_expires_on(self):
+        day = self.cleaned_data["expires_on"]
+        if day is not None and day < self.today:
+            raise forms.ValidationError(gettext("Choose today or a later day."))
+        return day
+
+    @property
+    def expires_at(self):
+        """The end of the chosen day in Vietnam, as an aware time."""
+        day = self.cleaned_data.get("expires_on")
+        if day is None:
+            return None
+        return datetime.datetime.combine(day, datetime.time.max, tzinfo=market_tz())
 
 
 class ProvinceWardMixin:

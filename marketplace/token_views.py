@@ -31,7 +31,7 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .api.tokens import TokenError, token_create, token_revoke
-from .forms import ControlCharacterChecks
+from .forms import ControlCharacterChecks, TokenFormMixin
 from .middleware import forms_check_control_characters
 from .models import ApiToken, Cooperative, Membership
 from .periods import market_tz
@@ -99,7 +99,7 @@ def _switch(request, cooperative: Cooperative) -> list[dict]:
 # --- the form --------------------------------------------------------------------------
 
 
-class TokenForm(ControlCharacterChecks, forms.Form):
+class TokenForm(TokenFormMixin, ControlCharacterChecks, forms.Form):
     name = forms.CharField(
         label=gettext_lazy("Name"),
         max_length=ApiToken._meta.get_field("name").max_length,
@@ -121,28 +121,6 @@ class TokenForm(ControlCharacterChecks, forms.Form):
             "for a token that never expires."
         ),
     )
-
-    def __init__(self, *args, today: datetime.date, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-        self.fields["expires_on"].widget.attrs["min"] = today.isoformat()
-
-    def clean_name(self) -> str:
-        return " ".join(self.cleaned_data["name"].split())
-
-    def clean_expires_on(self) -> datetime.date | None:
-        day = self.cleaned_data["expires_on"]
-        if day is not None and day < self.today:
-            raise forms.ValidationError(_("Choose today or a later day."))
-        return day
-
-    @property
-    def expires_at(self) -> datetime.datetime | None:
-        """The end of the chosen day in Vietnam, as an aware time."""
-        day = self.cleaned_data.get("expires_on")
-        if day is None:
-            return None
-        return datetime.datetime.combine(day, datetime.time.max, tzinfo=market_tz())
 
 
 def _open_form_id(request) -> str:

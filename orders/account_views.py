@@ -2,7 +2,6 @@
 change the password, and delete the account. Django's auth views with the project's
 templates; the rules (tokens, what deleting keeps) are in ``accounts.py``."""
 
-import datetime
 import secrets
 
 from axes.utils import reset as axes_reset
@@ -25,9 +24,9 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.api import tokens as api_tokens
+from marketplace.forms import TokenFormMixin
 from marketplace.models import User
 from marketplace.outbox import enqueue
-from marketplace.periods import market_tz
 from marketplace.throttle import over_limit
 
 from . import accounts
@@ -277,7 +276,7 @@ def delete_account(request):
 TOKEN_FORMS = "app_token_forms"  # one-time ids of the open "new token" forms (no double make)
 
 
-class AppTokenForm(forms.Form):
+class AppTokenForm(TokenFormMixin, forms.Form):
     name = forms.CharField(
         label=gettext_lazy("Name"),
         max_length=100,
@@ -289,26 +288,6 @@ class AppTokenForm(forms.Form):
         widget=forms.DateInput(attrs={"type": "date"}),
         help_text=gettext_lazy("The end of that day, Vietnam time. Empty: until you revoke it."),
     )
-
-    def __init__(self, *args, today, **kwargs):
-        super().__init__(*args, **kwargs)
-        self.today = today
-        self.fields["expires_on"].widget.attrs["min"] = today.isoformat()
-
-    def clean_name(self) -> str:
-        return " ".join(self.cleaned_data["name"].split())
-
-    def clean_expires_on(self):
-        day = self.cleaned_data["expires_on"]
-        if day is not None and day < self.today:
-            raise forms.ValidationError(_("Choose today or a later day."))
-        return day
-
-    def expires_at(self):
-        day = self.cleaned_data.get("expires_on")
-        if day is None:
-            return None
-        return datetime.datetime.combine(day, datetime.time.max, tzinfo=market_tz())
 
 
 def _token_form_id(request) -> str:
@@ -342,7 +321,7 @@ def app_tokens(request):
         if form.is_valid():
             try:
                 made, raw = api_tokens.personal_token_create(
-                    user=request.user, name=form.cleaned_data["name"], expires_at=form.expires_at()
+                    user=request.user, name=form.cleaned_data["name"], expires_at=form.expires_at
                 )
             except api_tokens.TokenError as exc:
                 form.add_error(None, str(exc))
