@@ -13,6 +13,7 @@ stamp, as the storefront's cards do (``product_summaries``): only the products t
 are loaded."""
 
 import hashlib
+import sys
 from pathlib import Path
 
 from django.conf import settings
@@ -24,6 +25,7 @@ from drf_spectacular.utils import OpenApiParameter, extend_schema, extend_schema
 from rest_framework import exceptions, generics, serializers
 from rest_framework.response import Response
 
+from marketplace import money as marketplace_money
 from marketplace import pagecache
 from marketplace.api.base import (
     APIView,
@@ -38,6 +40,7 @@ from marketplace.api.tokens import CatalogScope, request_token
 from marketplace.locations import UnknownLocation, get_province, get_ward, province_name
 from marketplace.models import Cooperative
 
+from . import models as catalog_models
 from . import search
 from .models import Availability, Category, ProductSearchEntry, Stock
 from .selectors import CARD_IMAGE, DETAIL_IMAGE, cards_in_order, live_products, product_detail
@@ -215,9 +218,13 @@ def refuse_unknown(request, known) -> None:
 
 # --- the answers' cache ---------------------------------------------------------------------
 
-# A deploy that changes what the answers hold starts new entries.
+# A deploy that changes what the answers hold starts new entries: this module, the search,
+# and what builds a product's summary (its model, money), as the storefront's cards do.
 _CODE = hashlib.sha256(
-    Path(__file__).read_bytes() + Path(search.__file__).read_bytes()
+    b"".join(
+        Path(module.__file__).read_bytes()
+        for module in (sys.modules[__name__], search, catalog_models, marketplace_money)
+    )
 ).hexdigest()[:12]
 
 

@@ -462,9 +462,6 @@ class ApiToken(models.Model):
     def __str__(self) -> str:
         return f"{self.name} ({self.prefix}…)"
 
-    def is_active(self, now) -> bool:
-        return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)
-
     def is_usable(self, now: datetime.datetime | None = None) -> bool:
         now = now or timezone.now()
         return self.revoked_at is None and (self.expires_at is None or self.expires_at > now)

@@ -18,9 +18,10 @@ from django.urls import reverse, reverse_lazy
 from django.utils import timezone
 from django.utils.decorators import method_decorator
 from django.utils.http import url_has_allowed_host_and_scheme
-from django.utils.translation import get_language, gettext_lazy
+from django.utils.translation import get_language, gettext_lazy, ngettext
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.api import tokens as api_tokens
@@ -210,6 +211,7 @@ class PasswordResetConfirmView(auth_views.PasswordResetConfirmView):
         axes_reset(username=form.user.get_username())
         accounts.mark_confirmed(form.user)  # the link reached this inbox: it is theirs
         messages.success(self.request, _("Your new password is set, and you are signed in."))
+        _revoke_app_tokens(self.request, form.user)
         return response
 
 
@@ -221,7 +223,24 @@ class PasswordChangeView(auth_views.PasswordChangeView):
     def form_valid(self, form):
         response = super().form_valid(form)
         messages.success(self.request, _("Your password is changed."))
+        _revoke_app_tokens(self.request, form.user)
         return response
+
+
+def _revoke_app_tokens(request, user) -> None:
+    revoked = api_tokens.personal_tokens_revoke_all(user)
+    if revoked:
+        messages.info(
+            request,
+            ngettext(
+                "Your app token was revoked with the old password: make a new one if an app "
+                "of yours needs it.",
+                "Your %(count)s app tokens were revoked with the old password: make new ones "
+                "if apps of yours need them.",
+                revoked,
+            )
+            % {"count": revoked},
+        )
 
 
 # --- deleting the account --------------------------------------------------------------
@@ -305,6 +324,7 @@ def _spend_token_form(request, form_id: str) -> bool:
     return True
 
 
+@sensitive_variables("raw")
 @never_cache
 @require_http_methods(["GET", "POST"])
 @login_required(login_url="orders:login")
@@ -331,7 +351,7 @@ def app_tokens(request):
             status = 400
     now = timezone.now()
     tokens = [
-        {"token": token, "active": token.is_active(now)}
+        {"token": token, "active": token.is_usable(now)}
         for token in api_tokens.personal_tokens(request.user)
     ]
     return render(

@@ -34,6 +34,7 @@ from marketplace import csp
 from marketplace.api.legacy import LegacyAPIView, LegacyError
 from marketplace.locations import ward_choices_for
 from marketplace.throttle import over_limit
+from marketplace.workspace import operator_user
 
 from . import cart as carts
 from . import services, stripe_gateway, vietqr
@@ -240,8 +241,10 @@ class LinkInvalid(Exception):
     pass
 
 
-def _order_for(request, number: str) -> Order:
-    """The order, if this visitor may see it: its account, staff, this session, or the link."""
+def _order_for(request, number: str, *, office: bool = True) -> Order:
+    """The order, if this visitor may see it: its account, this session, the link, or the
+    province office (operators, when ``office``; an API token acts as its shopper only).
+    A cooperative's member sees its sub-orders in the admin, never a shopper's order here."""
     if not re.fullmatch(ORDER_NUMBER_PATTERN, number):
         raise Http404
     order = (
@@ -253,7 +256,7 @@ def _order_for(request, number: str) -> Order:
     token = request.GET.get("t") or request.POST.get("t")
     allowed = order is not None and (
         (request.user.is_authenticated and (order.user_id == request.user.pk))
-        or request.user.is_staff
+        or (office and operator_user(request.user))
         or number in request.session.get(RECENT_ORDERS, [])
         or (token and token_is_valid(order, token))
     )

@@ -225,7 +225,7 @@ def personal_token_create(
     if expires_at is not None and expires_at <= timezone.now():
         raise TokenError(_("The expiry must be in the future."))
     User.objects.select_for_update().filter(pk=user.pk).first()  # one maker at a time
-    live = [t for t in personal_tokens(user) if t.is_active(timezone.now())]
+    live = [t for t in personal_tokens(user) if t.is_usable()]
     if len(live) >= settings.SHOPPER_TOKENS_MAX:
         raise TokenError(
             _("You have %(count)s working tokens: revoke one you no longer use first.")
@@ -242,6 +242,16 @@ def personal_token_create(
         expires_at=expires_at,
     )
     return token, raw
+
+
+def personal_tokens_revoke_all(user) -> int:
+    """A new password (changed, or reset from the e-mail) revokes the shopper's tokens: one
+    made by someone who had taken the account over must not outlive its recovery."""
+    return (
+        personal_tokens(user)
+        .filter(revoked_at=None)
+        .update(revoked_at=timezone.now(), revoked_by=user, revoked_reason="")
+    )
 
 
 def personal_token_revoke(*, token: ApiToken, user) -> ApiToken:

@@ -60,7 +60,7 @@ MATRIX = {
     "POST /stamps/verify": "200 200 200 200 200 200 401 401 200 200 200",
     "GET /wards": "200 200 200 200 200 200 200 200 200 200 200",
     # Shoppers: a session's cart and orders (a guest's too); shopper A's cart line and order are A's
-    # alone; a cooperative's token is no shopper.
+    # alone, and the office's sessions' (support); a cooperative's token is no shopper.
     "GET /cart/": "200 200 200 200 403 403 401 401 403 200 200",
     "POST /cart/lines/": "201 201 201 201 403 403 401 401 403 201 201",
     "PATCH /cart/lines/{pk}/": "404 200 404 200 403 403 401 401 403 404 404",
@@ -68,8 +68,8 @@ MATRIX = {
     "POST /cart/accept-prices/": "200 200 200 200 403 403 401 401 403 200 200",
     "POST /checkout/": "409 201 201 201 403 403 401 401 403 409 409",
     "GET /orders/": "200 200 200 200 403 403 401 401 403 200 200",
-    "GET /orders/{number}/": "404 200 404 200 403 403 401 401 403 404 404",
-    "POST /orders/{number}/cancel/": "404 200 404 200 403 403 401 401 403 404 404",
+    "GET /orders/{number}/": "404 200 404 200 403 403 401 401 403 404 200",
+    "POST /orders/{number}/cancel/": "404 200 404 200 403 403 401 401 403 404 200",
     # A cooperative's token, its scope and its own objects: A's objects are a 404 to B.
     "GET /cooperative/variants/": "401 403 403 403 200 200 401 401 403 403 403",
     "GET /cooperative/variants/{sku}/": "401 403 403 403 200 404 401 401 403 403 403",

@@ -9,7 +9,8 @@ import hashlib
 import pytest
 from django.test import Client
 from django.urls import reverse
-from django.utils import timezone
+from django.utils import timezone, translation
+from django.utils.translation import ngettext
 
 from marketplace.models import ApiToken
 from orders.models import Order
@@ -193,4 +194,52 @@ def test_deleting_the_account_deletes_its_tokens(client, w):
     response = client.post(reverse("orders:delete_account"), {"password": "mật-khẩu-dài-1"})
     assert response.status_code == 200
     assert not ApiToken.objects.filter(prefix=raw[:11]).exists()
+    assert bearer(raw).get("/api/v1/orders/").status_code == 401
+
+
+def test_a_cooperative_members_own_token_sees_only_their_own_orders(client, w):
+    # Cooperative B's owner is staff (the admin): neither their token nor their session
+    # opens shopper A's order; the office's session does, its token does not.
+    client.force_login(w.owner_b)
+    raw = make_token(client, name="Điện thoại riêng")
+    for path in (
+        f"/api/v1/orders/{w.order_a.number}/",
+        f"/api/v1/orders/{w.order_a.number}/cancel/",
+    ):
+        call = bearer(raw).post if path.endswith("cancel/") else bearer(raw).get
+        assert call(path).status_code == 404
+    page = client.get(reverse("orders:detail", args=[w.order_a.number]))
+    assert page.status_code == 403 and world.PRIVATE_STREET not in page.content.decode()
+    assert Order.objects.get(pk=w.order_a.pk).status != Order.Status.CANCELLED
+    office = Client()
+    office.force_login(w.operator)
+    assert office.get(reverse("orders:detail", args=[w.order_a.number])).status_code == 200
+    office_raw = make_token(office, name="Văn phòng")
+    assert bearer(office_raw).get(f"/api/v1/orders/{w.order_a.number}/").status_code == 404
+
+
+def test_a_new_password_revokes_the_shoppers_tokens(lan, w):
+    raw = make_token(lan)
+    w.shopper_a.set_password("mật-khẩu-cũ-1")
+    w.shopper_a.save()
+    lan.force_login(w.shopper_a)
+    response = lan.post(
+        reverse("orders:password_change"),
+        {
+            "old_password": "mật-khẩu-cũ-1",
+            "new_password1": "Chè-La-Bằng-2026!",
+            "new_password2": "Chè-La-Bằng-2026!",
+        },
+        follow=True,
+    )
+    assert response.status_code == 200
+    with translation.override("vi"):
+        told = ngettext(
+            "Your app token was revoked with the old password: make a new one if an app "
+            "of yours needs it.",
+            "Your %(count)s app tokens were revoked with the old password: make new ones "
+            "if apps of yours need them.",
+            1,
+        ) % {"count": 1}
+    assert told in [str(m) for m in response.context["messages"]]
     assert bearer(raw).get("/api/v1/orders/").status_code == 401
