@@ -68,16 +68,20 @@ def token_create(
         raise TokenError(_("Choose at least one scope."))
     if expires_at is not None and expires_at <= timezone.now():
         raise TokenError(_("The expiry must be in the future."))
-    raw = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
+    return _issue(
         cooperative=cooperative,
         name=name[:100],
-        prefix=raw[: len(PREFIX) + 6],
-        digest=digest(raw),
         scopes=scopes,
         created_by=user,
         expires_at=expires_at,
     )
+
+
+def _issue(**fields) -> tuple[ApiToken, str]:
+    """Store a new token's digest (and first characters) with ``fields``; return the token
+    and its raw value, which exists nowhere else."""
+    raw = PREFIX + secrets.token_urlsafe(32)
+    token = ApiToken.objects.create(prefix=raw[: len(PREFIX) + 6], digest=digest(raw), **fields)
     return token, raw
 
 
@@ -231,37 +235,30 @@ def personal_token_create(
             _("You have %(count)s working tokens: revoke one you no longer use first.")
             % {"count": len(live)}
         )
-    raw = PREFIX + secrets.token_urlsafe(32)
-    token = ApiToken.objects.create(
+    return _issue(
         shopper=user,
         name=name[:100],
-        prefix=raw[: len(PREFIX) + 6],
-        digest=digest(raw),
         scopes=[ApiToken.SHOPPER_SCOPE],
         created_by=user,
         expires_at=expires_at,
     )
-    return token, raw
 
 
 def personal_tokens_revoke_all(user) -> int:
     """A new password (changed, or reset from the e-mail) revokes the shopper's tokens: one
     made by someone who had taken the account over must not outlive its recovery."""
-    return (
-        personal_tokens(user)
-        .filter(revoked_at=None)
-        .update(revoked_at=timezone.now(), revoked_by=user, revoked_reason="")
-    )
+    return _revoke_by_shopper(personal_tokens(user), user)
+
+
+def _revoke_by_shopper(tokens, user) -> int:
+    return tokens.filter(revoked_at=None).update(revoked_at=timezone.now(), revoked_by=user)
 
 
 def personal_token_revoke(*, token: ApiToken, user) -> ApiToken:
     """The shopper revokes one of their tokens: refused from the next request."""
     if token.shopper_id is None or token.shopper_id != getattr(user, "pk", None):
         raise TokenError(_("Only its shopper revokes this token."))
-    if token.revoked_at is None:
-        ApiToken.objects.filter(pk=token.pk, revoked_at=None).update(
-            revoked_at=timezone.now(), revoked_by=user, revoked_reason=""
-        )
+    if _revoke_by_shopper(personal_tokens(user).filter(pk=token.pk), user):
         token.refresh_from_db()
     return token
 

@@ -49,29 +49,6 @@ def callers_for(path: str) -> list[str]:
     return ["anonymous"]
 
 
-def real_path_parameters(path: str, w) -> dict:
-    """The world's objects for the operation's path parameters (A's and shopper A's)."""
-    if "/cart/lines/" in path:
-        return {"pk": w.cart_line_a.pk}
-    if "/orders/{number}" in path:
-        return {"number": w.order_a.number}
-    if "/stamp-orders/{pk}" in path:
-        return {"pk": w.stamp_order.pk}
-    if "/suborders/{pk}" in path:
-        return {"pk": w.suborder_a.pk}
-    if "/variants/{sku}" in path:
-        return {"sku": w.tea_variant.sku}
-    if "/products/{pk}" in path:
-        return {"pk": w.tea.pk}
-    if "/cooperatives/{slug}" in path:
-        return {"slug": w.a.slug}
-    if "{batch_id}" in path:
-        return {"batch_id": w.batch.pk}
-    if "/batches/{pk}" in path:
-        return {"pk": (w.draft if path.endswith("/release/") else w.batch).pk}
-    return {}
-
-
 def sessions(base: str, w) -> dict[str, tuple[requests.Session, dict]]:
     """Each caller's HTTP session and headers: a signed-in session carries its cookie and
     sends its CSRF token back, a cooperative its bearer token."""
@@ -115,7 +92,7 @@ def test_every_operation_keeps_to_the_schema(live_server, tree, fuzz_settings):
         operation = result.ok()
         operations += 1
         path = operation.path
-        real = real_path_parameters(path, w)
+        real = world.path_parameters(path, w)
         cases = st.one_of(
             operation.as_strategy(GenerationMode.POSITIVE),
             operation.as_strategy(GenerationMode.NEGATIVE),

@@ -152,28 +152,8 @@ def test_every_endpoint_has_a_row():
 
 def path_of(method: str, route: str, name: str, w) -> str:
     """The route with the objects of A (and shopper A) in it."""
-    values = {
-        "product": {"pk": w.tea.pk},
-        "cooperative": {"slug": w.a.slug},
-        "cooperative_variant": {"sku": w.tea_variant.sku},
-        "cart_line": {"pk": w.cart_line_a.pk},
-        "order": {"number": w.order_a.number},
-        "order_cancel": {"number": w.order_a.number},
-        "cooperative_batch_release": {"pk": w.draft.pk},
-        "cooperative_stamp_order": {"pk": w.stamp_order.pk},
-        "cooperative_stamp_order_labels": {"pk": w.stamp_order.pk},
-        "cooperative_stamp_order_codes": {"pk": w.stamp_order.pk},
-        "api_batch_epcis": {"batch_id": w.batch.pk},
-    }.get(name)
-    if values is None and name.startswith("cooperative_suborder"):
-        values = {"pk": w.suborder_a.pk}
-    if values is None and "batch" in name:
-        values = {"pk": w.batch.pk}
-    path = "/" + route
-    for key, value in (values or {}).items():
-        path = path.replace(f"<int:{key}>", str(value)).replace(f"<str:{key}>", str(value))
-        path = path.replace(f"<slug:{key}>", str(value))
-    assert "<" not in path, f"no value for {route}"
+    path = "/" + CONVERTER.sub(r"{\1}", route)
+    path = path.format(**world.path_parameters(path, w))
     query = {"api_verify": {"uri": w.stamp_uri}, "wards": {"province": 1}}.get(name)
     if query and method == "GET":
         path += "?" + urlencode(query)

@@ -26,7 +26,7 @@ from ..factories import UserFactory
 from ..traceability.conftest import issue
 from ..workspace import HANOI_WARD, batch_of, flag, sub_order, two_cooperatives
 
-__all__ = ["HANOI_WARD", "build"]
+__all__ = ["HANOI_WARD", "build", "path_parameters"]
 
 SCOPES = [s.value for s in ApiToken.Scope]
 PRIVATE_STREET = "Ngõ 7 Hàng Bông"
@@ -89,3 +89,27 @@ def build(tree) -> SimpleNamespace:
     w.flag = flag(w.stamps[0], AnomalyFlag.Rule.TOO_MANY_SCANS, at=timezone.now())
     w.markers = {w.order_a.number, PRIVATE_STREET, DRAFT_LOT}
     return w
+
+
+def path_parameters(path: str, w) -> dict:
+    """The world's objects (A's and shopper A's) for the parameters of an API path written
+    as the schema writes it (``/api/v1/cooperative/batches/{pk}/``)."""
+    if "/cart/lines/" in path:
+        return {"pk": w.cart_line_a.pk}
+    if "/orders/{number}" in path:
+        return {"number": w.order_a.number}
+    if "/stamp-orders/{pk}" in path:
+        return {"pk": w.stamp_order.pk}
+    if "/suborders/{pk}" in path:
+        return {"pk": w.suborder_a.pk}
+    if "/variants/{sku}" in path:
+        return {"sku": w.tea_variant.sku}
+    if "/products/{pk}" in path:
+        return {"pk": w.tea.pk}
+    if "/cooperatives/{slug}" in path:
+        return {"slug": w.a.slug}
+    if "{batch_id}" in path:
+        return {"batch_id": w.batch.pk}
+    if "/batches/{pk}" in path:
+        return {"pk": (w.draft if path.endswith("/release/") else w.batch).pk}
+    return {}
