@@ -1,4 +1,5 @@
 import datetime
+import secrets
 
 from django import forms
 from django.utils.translation import gettext
@@ -63,6 +64,27 @@ class ControlCharacterChecks:
                     ),
                 )
         return data
+
+
+class OneTimeForms:
+    """The ids of a session's open forms under ``key`` (the ``kept`` latest), each spent by
+    one successful send: a form sent again (a reload, a double tap) makes nothing twice."""
+
+    def __init__(self, key: str, kept: int = 10):
+        self.key, self.kept = key, kept
+
+    def open(self, request) -> str:
+        form_id = secrets.token_urlsafe(16)
+        pending = request.session.get(self.key, [])
+        request.session[self.key] = [*pending, form_id][-self.kept :]
+        return form_id
+
+    def is_open(self, request, form_id: str) -> bool:
+        return bool(form_id) and form_id in request.session.get(self.key, [])
+
+    def spend(self, request, form_id: str) -> None:
+        pending = request.session.get(self.key, [])
+        request.session[self.key] = [f for f in pending if f != form_id]
 
 
 class TokenFormMixin:

@@ -14,7 +14,6 @@ made and the list opens instead.
 """
 
 import datetime
-import secrets
 
 from django import forms
 from django.contrib import messages
@@ -31,7 +30,7 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_GET, require_http_methods
 
 from .api.tokens import TokenError, token_create, token_revoke
-from .forms import ControlCharacterChecks, TokenFormMixin
+from .forms import ControlCharacterChecks, OneTimeForms, TokenFormMixin
 from .middleware import forms_check_control_characters
 from .models import ApiToken, Cooperative, Membership
 from .periods import market_tz
@@ -43,8 +42,7 @@ REVOKE = "ocop_api_token_revoke"
 PER_PAGE = 50
 DEFAULT_LIFETIME = datetime.timedelta(days=90)
 # One-time ids of the create forms this session has open (not tokens: ids of forms).
-PENDING_FORMS = "ocop_api_token_forms"
-PENDING_KEPT = 10
+PENDING_FORMS = OneTimeForms("ocop_api_token_forms")
 
 
 def owned_cooperative_ids(request) -> tuple[int, ...]:
@@ -121,22 +119,6 @@ class TokenForm(TokenFormMixin, ControlCharacterChecks, forms.Form):
             "for a token that never expires."
         ),
     )
-
-
-def _open_form_id(request) -> str:
-    form_id = secrets.token_urlsafe(16)
-    pending = request.session.get(PENDING_FORMS, [])
-    request.session[PENDING_FORMS] = [*pending, form_id][-PENDING_KEPT:]
-    return form_id
-
-
-def _is_open(request, form_id: str) -> bool:
-    return bool(form_id) and form_id in request.session.get(PENDING_FORMS, [])
-
-
-def _spend(request, form_id: str) -> None:
-    pending = request.session.get(PENDING_FORMS, [])
-    request.session[PENDING_FORMS] = [f for f in pending if f != form_id]
 
 
 class RevokeForm(ControlCharacterChecks, forms.Form):
@@ -257,7 +239,7 @@ def token_create_view(request):
     if request.method == "POST":
         form = TokenForm(request.POST, today=today)
         form_id = request.POST.get("form_id", "")
-        if not _is_open(request, form_id):
+        if not PENDING_FORMS.is_open(request, form_id):
             messages.warning(
                 request,
                 _(
@@ -279,12 +261,12 @@ def token_create_view(request):
             except TokenError as exc:
                 form.add_error(None, str(exc))
             else:
-                _spend(request, form_id)
+                PENDING_FORMS.spend(request, form_id)
                 return _shown_once(request, cooperative, token, raw)
         status = 400
     else:
         form = TokenForm(today=today, initial={"expires_on": today + DEFAULT_LIFETIME})
-        form_id = _open_form_id(request)
+        form_id = PENDING_FORMS.open(request)
     return TemplateResponse(
         request,
         "marketplace/admin/api_token_create.html",

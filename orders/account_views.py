@@ -2,8 +2,6 @@
 change the password, and delete the account. Django's auth views with the project's
 templates; the rules (tokens, what deleting keeps) are in ``accounts.py``."""
 
-import secrets
-
 from axes.utils import reset as axes_reset
 from django import forms
 from django.conf import settings
@@ -25,7 +23,7 @@ from django.views.decorators.debug import sensitive_variables
 from django.views.decorators.http import require_http_methods, require_POST
 
 from marketplace.api import tokens as api_tokens
-from marketplace.forms import TokenFormMixin
+from marketplace.forms import OneTimeForms, TokenFormMixin
 from marketplace.models import User
 from marketplace.outbox import enqueue
 from marketplace.throttle import over_limit
@@ -292,7 +290,7 @@ def delete_account(request):
 
 # --- app tokens: the shopper's own keys to the REST API ------------------------------------
 
-TOKEN_FORMS = "app_token_forms"  # one-time ids of the open "new token" forms (no double make)
+TOKEN_FORMS = OneTimeForms("app_token_forms", kept=5)  # the open "new token" forms
 
 
 class AppTokenForm(TokenFormMixin, forms.Form):
@@ -309,21 +307,6 @@ class AppTokenForm(TokenFormMixin, forms.Form):
     )
 
 
-def _token_form_id(request) -> str:
-    form_id = secrets.token_urlsafe(16)
-    request.session[TOKEN_FORMS] = [*request.session.get(TOKEN_FORMS, []), form_id][-5:]
-    return form_id
-
-
-def _spend_token_form(request, form_id: str) -> bool:
-    """True the first time a form id comes back (a resent form makes no second token)."""
-    open_ids = request.session.get(TOKEN_FORMS, [])
-    if not form_id or form_id not in open_ids:
-        return False
-    request.session[TOKEN_FORMS] = [f for f in open_ids if f != form_id]
-    return True
-
-
 @sensitive_variables("raw")
 @never_cache
 @require_http_methods(["GET", "POST"])
@@ -335,9 +318,11 @@ def app_tokens(request):
     form = AppTokenForm(request.POST or None, today=today)
     made, raw, status = None, "", 200
     if request.method == "POST":
-        if not _spend_token_form(request, request.POST.get("form_id", "")):
+        form_id = request.POST.get("form_id", "")
+        if not TOKEN_FORMS.is_open(request, form_id):
             messages.info(request, _("That form was sent already: your tokens are below."))
             return redirect("orders:app_tokens")
+        TOKEN_FORMS.spend(request, form_id)
         if form.is_valid():
             try:
                 made, raw = api_tokens.personal_token_create(
@@ -359,7 +344,7 @@ def app_tokens(request):
         "orders/account/tokens.html",
         {
             "form": form,
-            "form_id": _token_form_id(request),
+            "form_id": TOKEN_FORMS.open(request),
             "tokens": tokens,
             "made": made,
             "raw": raw,
